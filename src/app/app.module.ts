@@ -1,0 +1,69 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AppConfig } from '../config';
+import { HttpEdgeModule } from '../http/http-edge.module';
+import { loggerModule } from '../http/logging';
+import { CatalogQueriesController } from '../read/catalog/catalog-queries.controller';
+import { GetConcertsHandler, GetSchedulesHandler, GetSeatsHandler } from '../read/catalog/catalog.queries';
+import { MinPositionInterceptor } from '../read/min-position.interceptor';
+import { GetQueueStatusHandler } from '../read/queue/get-queue-status.query';
+import { QueueAccess } from '../read/queue/queue-access';
+import { QueueStatusController } from '../read/queue/queue-status.controller';
+import { GetReservationHandler, ReservationQueriesController } from '../read/reservations/reservation.queries';
+import { GetWalletHandler, WalletQueriesController } from '../read/wallet/wallet.queries';
+import { CatalogController } from '../write/catalog/catalog.controller';
+import { CreateConcertHandler } from '../write/catalog/create-concert/create-concert.handler';
+import { PayReservationHandler } from '../write/payments/pay/pay-reservation.handler';
+import { PaymentsController } from '../write/payments/payments.controller';
+import { JoinQueueHandler } from '../write/queue/join-queue/join-queue.handler';
+import { QueueController } from '../write/queue/queue.controller';
+import { CancelReservationHandler } from '../write/reservations/cancel-reservation/cancel-reservation.handler';
+import { HoldSeatsHandler } from '../write/reservations/hold-seats/hold-seats.handler';
+import { ReservationsController } from '../write/reservations/reservations.controller';
+import { LogInHandler } from '../write/users/log-in/log-in.handler';
+import { SignUpHandler } from '../write/users/sign-up/sign-up.handler';
+import { UsersController } from '../write/users/users.controller';
+import { ChargeWalletHandler } from '../write/wallet/charge-wallet/charge-wallet.handler';
+import { WalletController } from '../write/wallet/wallet.controller';
+import { CoreModule, CoreOptions } from './core.module';
+
+const commandHandlers = [
+  SignUpHandler,
+  LogInHandler,
+  CreateConcertHandler,
+  JoinQueueHandler,
+  HoldSeatsHandler,
+  CancelReservationHandler,
+  PayReservationHandler,
+  ChargeWalletHandler,
+];
+const queryHandlers = [GetConcertsHandler, GetSchedulesHandler, GetSeatsHandler, GetQueueStatusHandler, GetReservationHandler, GetWalletHandler];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: CoreOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [loggerModule(config), CqrsModule.forRoot(), CoreModule.forRoot(config, options), HttpEdgeModule],
+      controllers: [
+        UsersController,
+        CatalogController,
+        CatalogQueriesController,
+        QueueController,
+        QueueStatusController,
+        ReservationsController,
+        ReservationQueriesController,
+        PaymentsController,
+        WalletController,
+        WalletQueriesController,
+      ],
+      providers: [
+        ...commandHandlers,
+        ...queryHandlers,
+        QueueAccess,
+        { provide: APP_INTERCEPTOR, useClass: MinPositionInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,101 @@
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { AppConfig, CONFIG } from '../config';
+import { EVENT_STORE } from '../event-store/event-store.port';
+import { openEventStore } from '../event-store/open-event-store';
+import { SqlEventStore } from '../event-store/sql-event-store';
+import { READINESS, SQL_CLIENT } from '../http/tokens';
+import { ALL_PROJECTIONS } from '../projections/all-projections';
+import { InMemoryDocumentStore } from '../projections/document-store';
+import { ProjectionRunner } from '../projections/projection-runner';
+import { READ_MODELS, ReadModels } from '../read/read-models';
+import { CLOCK, Clock, systemClock } from '../shared/clock';
+import { FAULTS, Faults } from '../shared/faults';
+import { Lease } from '../shared/lease';
+import { PayReservationProcess } from '../write/payments/pay-reservation.process';
+import { AdmissionProcess } from '../write/queue/admission.process';
+import { HoldSeatsProcess } from '../write/reservations/hold-seats.process';
+import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
+import { HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS } from '../write/tokens';
+import { Lifecycle } from './lifecycle';
+import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
+import { ReadinessService } from './readiness.service';
+
+
+export type CoreOptions = {
+  readonly clock?: Clock;
+  readonly faults?: Faults;
+  /** How often the admission process and the sweeper look for work. */
+  readonly tickMs?: number;
+  /** How long a half-done flow waits before recovery takes it over. */
+  readonly staleFlowMs?: number;
+};
+
+/** The event store, read models and process managers every slice shares. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: AppConfig, options: CoreOptions = {}): DynamicModule {
+    const logger = new Logger('Projections');
+    const tickMs = options.tickMs ?? 200;
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: FAULTS, useValue: options.faults ?? new Faults() },
+        { provide: EVENT_STORE, useFactory: () => openEventStore(config.eventStore) },
+        { provide: SQL_CLIENT, useFactory: (store: SqlEventStore) => store.client, inject: [EVENT_STORE] },
+        {
+          provide: READ_MODELS,
+          useFactory: (store: SqlEventStore) => {
+            const documents = new InMemoryDocumentStore();
+            const runner = new ProjectionRunner(store, documents, ALL_PROJECTIONS, (projection, event, error) =>
+              logger.error({ err: error, projection, position: event.position, type: event.type }, 'poison event skipped'),
+            );
+            return new ReadModels(documents, runner);
+          },
+          inject: [EVENT_STORE],
+        },
+        {
+          provide: HOLD_SEATS_PROCESS,
+          useFactory: (store: SqlEventStore, faults: Faults) => new HoldSeatsProcess(store, faults),
+          inject: [EVENT_STORE, FAULTS],
+        },
+        {
+          provide: PAY_RESERVATION_PROCESS,
+          useFactory: (store: SqlEventStore, faults: Faults) => new PayReservationProcess(store, faults),
+          inject: [EVENT_STORE, FAULTS],
+        },
+        {
+          provide: ADMISSION_PROCESS,
+          useFactory: (store: SqlEventStore, readModels: ReadModels, clock: Clock) =>
+            new AdmissionProcess(store, readModels, new Lease(store.client, 'queue-admission', config.instanceId, 3_000), clock, {
+              capacity: config.queueActiveCapacity,
+              activeTtlSeconds: config.queueActiveTtlSeconds,
+              tickMs,
+            }),
+          inject: [EVENT_STORE, READ_MODELS, CLOCK],
+        },
+        {
+          provide: RESERVATION_SWEEPER,
+          useFactory: (
+            store: SqlEventStore,
+            readModels: ReadModels,
+            holds: HoldSeatsProcess,
+            payments: PayReservationProcess,
+            clock: Clock,
+          ) =>
+            new ReservationSweeper(store, readModels, holds, payments, clock, {
+              tickMs: Math.max(tickMs, 250),
+              staleMs: options.staleFlowMs ?? 2_000,
+            }),
+          inject: [EVENT_STORE, READ_MODELS, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK],
+        },
+        Lifecycle,
+        ReadinessService,
+        { provide: READINESS, useExisting: ReadinessService },
+      ],
+      exports: [CONFIG, CLOCK, FAULTS, EVENT_STORE, SQL_CLIENT, READ_MODELS, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, ADMISSION_PROCESS, RESERVATION_SWEEPER, Lifecycle, READINESS],
+    };
+  }
+}

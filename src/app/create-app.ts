@@ -1,0 +1,25 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppConfig } from '../config';
+import { registerHttpMetrics } from '../http/metrics/http-metrics';
+import { MetricsService } from '../http/metrics/metrics.service';
+import { setupOpenApi } from '../http/openapi';
+import { BODY_LIMIT, registerFastifyErrorHandling } from '../http/problem.filter';
+import { AppModule } from './app.module';
+import { CoreOptions } from './core.module';
+
+/** Builds the whole service; `main.ts` and the end-to-end tests both use it. */
+export async function createApp(config: AppConfig, options: CoreOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: true });
+  registerFastifyErrorHandling(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  registerHttpMetrics(adapter.getInstance(), app.get(MetricsService));
+  setupOpenApi(app);
+  await app.init();
+  return app;
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_STORE } from '../event-store/event-store.port';
+import { SqlEventStore } from '../event-store/sql-event-store';
+import { MetricsService } from '../http/metrics/metrics.service';
+import { READ_MODELS, ReadModels } from '../read/read-models';
+import { AdmissionProcess } from '../write/queue/admission.process';
+import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
+import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
+
+/**
+ * Start order matters: the read models replay the whole log before the
+ * process managers look at them and before the HTTP port opens.
+ */
+@Injectable()
+export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Lifecycle');
+  private lagTimer: NodeJS.Timeout | undefined;
+  head = 0;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: SqlEventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
+    @Inject(RESERVATION_SWEEPER) private readonly sweeper: ReservationSweeper,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const started = Date.now();
+    this.store.onWritten((count) => this.metrics.eventsAppended.inc(count));
+    await this.readModels.runner.start();
+    this.logger.log({ position: this.readModels.position, ms: Date.now() - started }, 'read models rebuilt from the log');
+    this.admission.start();
+    this.sweeper.start();
+    this.lagTimer = setInterval(() => void this.measureLag(), 1_000);
+    await this.measureLag();
+  }
+
+  async measureLag(): Promise<void> {
+    try {
+      this.head = await this.store.headPosition();
+      this.metrics.projectionPosition.set(this.readModels.position);
+      this.metrics.projectionLag.set(Math.max(0, this.head - this.readModels.position));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'cannot read the head position');
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.lagTimer);
+    await this.admission.stop();
+    await this.sweeper.stop();
+    await this.readModels.runner.stop();
+    await this.store.close();
+  }
+}

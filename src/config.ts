@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+export const CONFIG = Symbol('CONFIG');
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PROFILE: z.enum(['embedded', 'production']).default('embedded'),
+  DATA_DIR: z.string().default('./data'),
+  HOLD_TTL_SECONDS: positiveInt(300),
+  QUEUE_ACTIVE_CAPACITY: positiveInt(100),
+  QUEUE_ACTIVE_TTL_SECONDS: positiveInt(600),
+  ADMIN_KEY: z.string().min(8).optional(),
+  JWT_SECRET: z.string().min(16).optional(),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(3600),
+  EVENT_STORE: z.enum(['pglite', 'postgres', 'kurrentdb']).optional(),
+  DATABASE_URL: z.string().optional(),
+  KURRENTDB_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+  MONGODB_URL: z.string().optional(),
+  KAFKA_BROKERS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INSTANCE_ID: z.string().default(`${process.pid}-${randomBytes(3).toString('hex')}`),
+});
+
+export type AppConfig = {
+  readonly port: number;
+  readonly host: string;
+  readonly profile: 'embedded' | 'production';
+  readonly eventStore: { readonly kind: 'pglite'; readonly dataDir?: string } | { readonly kind: 'postgres'; readonly url: string };
+  readonly holdTtlSeconds: number;
+  readonly queueActiveCapacity: number;
+  readonly queueActiveTtlSeconds: number;
+  readonly adminKey: string;
+  readonly adminKeyGenerated: boolean;
+  readonly jwtSecret: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly logLevel: string;
+  readonly instanceId: string;
+};
+
+/** Reads the environment once at start; a bad value stops the process with a clear message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const storeKind = e.EVENT_STORE ?? (e.PROFILE === 'production' || e.DATABASE_URL ? 'postgres' : 'pglite');
+  if (storeKind === 'kurrentdb') throw new Error('EVENT_STORE=kurrentdb is not available in this build yet');
+  if (storeKind === 'postgres' && !e.DATABASE_URL) throw new Error('EVENT_STORE=postgres needs DATABASE_URL');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    profile: e.PROFILE,
+    eventStore: storeKind === 'postgres' ? { kind: 'postgres', url: e.DATABASE_URL! } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    holdTtlSeconds: e.HOLD_TTL_SECONDS,
+    queueActiveCapacity: e.QUEUE_ACTIVE_CAPACITY,
+    queueActiveTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS,
+    adminKey: e.ADMIN_KEY ?? randomBytes(18).toString('base64url'),
+    adminKeyGenerated: !e.ADMIN_KEY,
+    jwtSecret: e.JWT_SECRET ?? randomBytes(32).toString('base64url'),
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    instanceId: e.INSTANCE_ID,
+    ...overrides,
+  };
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { EventStore, NewEvent, RecordedEvent, WrongExpectedRevisionError } from './event-store.port';
+
+const event = (type = 'Happened', data: unknown = {}): NewEvent => ({ id: randomUUID(), type, data });
+const stream = (category = 'Test') => `${category}-${randomUUID()}`;
+
+/** The behaviour every event store adapter must show; run once per adapter. */
+export function eventStoreContract(open: () => Promise<EventStore>, openSecond?: () => Promise<EventStore>): void {
+  let store: EventStore;
+  beforeAll(async () => {
+    store = await open();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('appends to a new stream and reads it back in order', async () => {
+    const id = stream();
+    const result = await store.append(id, [event('A', { n: 1 }), event('B', { n: 2 })], 'no_stream');
+    expect(result.nextRevision).toBe(1);
+    const read = await store.readStream(id);
+    expect(read.map((e) => [e.type, e.revision, e.data])).toEqual([
+      ['A', 0, { n: 1 }],
+      ['B', 1, { n: 2 }],
+    ]);
+    expect(read[1].position).toBe(result.position);
+    expect(read[1].position - read[0].position).toBe(1);
+  });
+
+  it('refuses no_stream when the stream exists, and a stale revision', async () => {
+    const id = stream();
+    await store.append(id, [event()], 'no_stream');
+    await expect(store.append(id, [event()], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    await expect(store.append(id, [event()], 5)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    await expect(store.append(stream(), [event()], 'stream_exists')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    await store.append(id, [event()], 0);
+    await store.append(id, [event()], 'stream_exists');
+    await store.append(id, [event()], 'any');
+    expect((await store.readStream(id)).length).toBe(4);
+  });
+
+  it('returns an empty list for a stream that does not exist', async () => {
+    expect(await store.readStream(stream())).toEqual([]);
+  });
+
+  it('writes a retried append with the same event ids once', async () => {
+    const id = stream();
+    const events = [event('A'), event('B')];
+    const first = await store.append(id, events, 'no_stream');
+    const retry = await store.append(id, events, 'no_stream');
+    expect(retry).toEqual(first);
+    expect((await store.readStream(id)).length).toBe(2);
+  });
+
+  it('lets exactly one of many racing appends at the same revision win', async () => {
+    const id = stream();
+    await store.append(id, [event()], 'no_stream');
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => store.append(id, [event()], 0)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected.every((r) => r.reason instanceof WrongExpectedRevisionError)).toBe(true);
+  });
+
+  it('reads the global log forward from a position, densely', async () => {
+    const head = await store.headPosition();
+    const id = stream();
+    await store.append(id, [event('A'), event('B'), event('C')], 'no_stream');
+    const page = await store.readAll(head, 2);
+    expect(page.map((e) => e.position)).toEqual([head + 1, head + 2]);
+    expect(await store.headPosition()).toBe(head + 3);
+  });
+
+  it('delivers every event of many concurrent appenders exactly once, in position order', async () => {
+    const start = await store.headPosition();
+    const received: RecordedEvent[] = [];
+    const subscription = store.subscribe(start, (events) => {
+      received.push(...events);
+    });
+    await subscription.caughtUp;
+    const writers = openSecond ? [store, await openSecond()] : [store];
+    const appenders = 40;
+    const perAppender = 25;
+    await Promise.all(
+      Array.from({ length: appenders }, async (_, a) => {
+        const id = stream('Race');
+        const writer = writers[a % writers.length];
+        for (let i = 0; i < perAppender; i++) await writer.append(id, [event('Raced', { a, i })], i === 0 ? 'no_stream' : i - 1);
+      }),
+    );
+    const expected = appenders * perAppender;
+    const deadline = Date.now() + 10_000;
+    while (received.filter((e) => e.type === 'Raced').length < expected && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await subscription.close();
+    for (const writer of writers.slice(1)) await writer.close();
+    const positions = received.map((e) => e.position);
+    expect(positions[0]).toBe(start + 1);
+    positions.forEach((p, i) => i > 0 && expect(p).toBe(positions[i - 1] + 1));
+    expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
+    expect(received.filter((e) => e.type === 'Raced')).toHaveLength(expected);
+  });
+
+  it('catches up from an old position and then goes live', async () => {
+    const id = stream();
+    const before = await store.headPosition();
+    await store.append(id, [event('Old')], 'no_stream');
+    const received: string[] = [];
+    const subscription = store.subscribe(before, (events) => {
+      received.push(...events.filter((e) => e.streamId === id).map((e) => e.type));
+    });
+    await subscription.caughtUp;
+    expect(received).toEqual(['Old']);
+    await store.append(id, [event('New')], 0);
+    const deadline = Date.now() + 5_000;
+    while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await subscription.close();
+    expect(received).toEqual(['Old', 'New']);
+  });
+}

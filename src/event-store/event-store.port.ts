@@ -1,0 +1,74 @@
+/**
+ * The event store port. It offers what KurrentDB/EventStoreDB offers, so an
+ * adapter for it can be added without touching any slice.
+ */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/**
+ * A revision is the 0-based index of an event in its stream, as in KurrentDB.
+ * Positions and revisions are plain numbers: 2^53 events is out of reach.
+ */
+export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | number;
+
+export type EventMetadata = {
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly [key: string]: unknown;
+};
+
+export type NewEvent = {
+  /** Client-chosen id: appending the same id twice writes it once. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata?: EventMetadata;
+};
+
+export type RecordedEvent = {
+  readonly id: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+  readonly recordedAt: Date;
+};
+
+export type AppendResult = {
+  /** Revision of the stream's last event after the append. */
+  readonly nextRevision: number;
+  /** Global position of the last event written. */
+  readonly position: number;
+};
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export type Subscription = {
+  /** Resolves once the subscriber has caught up with the head at subscribe time. */
+  readonly caughtUp: Promise<void>;
+  close(): Promise<void>;
+};
+
+export type SubscriptionHandler = (events: readonly RecordedEvent[]) => Promise<void> | void;
+
+export interface EventStore {
+  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** All events of one stream in revision order; empty when the stream does not exist. */
+  readStream(streamId: string): Promise<RecordedEvent[]>;
+  /** Events of the global log with position > `after`, in position order. */
+  readAll(after: number, limit: number): Promise<RecordedEvent[]>;
+  /** Catch up from `after`, then deliver live events in position order, each exactly once. */
+  subscribe(after: number, handler: SubscriptionHandler): Subscription;
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
+import { AppConfig, CONFIG } from '../../config';
+import { DomainError } from '../../shared/domain-error';
+
+export type AccessToken = { readonly accessToken: string; readonly expiresIn: number };
+export type QueueTokenClaims = { readonly userId: string; readonly concertId: string; readonly entryId: string };
+
+const ALGORITHM = 'HS256';
+
+/**
+ * Access and queue tokens share one secret, so each carries `typ` and is only
+ * accepted as its own kind: a queue token is no way to call the API.
+ */
+@Injectable()
+export class TokenService {
+  constructor(@Inject(CONFIG) private readonly config: AppConfig) {}
+
+  signAccess(userId: string): AccessToken {
+    const expiresIn = this.config.accessTokenTtlSeconds;
+    const accessToken = jwt.sign({ typ: 'access' }, this.config.jwtSecret, { algorithm: ALGORITHM, subject: userId, expiresIn });
+    return { accessToken, expiresIn };
+  }
+
+  verifyAccess(token: string): { userId: string } {
+    const claims = this.verify(token, 'access');
+    if (!claims) throw new DomainError('UNAUTHENTICATED', 'access token is missing, invalid or expired');
+    return { userId: claims.sub };
+  }
+
+  /**
+   * No expiry and no issued-at: the queue read model decides whether the entry
+   * is live, and the same entry always yields the same token, so a user who
+   * joins again gets back exactly the token they hold.
+   */
+  signQueue({ userId, concertId, entryId }: QueueTokenClaims): string {
+    return jwt.sign({ typ: 'queue', concertId, entryId }, this.config.jwtSecret, { algorithm: ALGORITHM, subject: userId, noTimestamp: true });
+  }
+
+  verifyQueue(token: string): QueueTokenClaims {
+    const claims = this.verify(token, 'queue');
+    if (!claims || typeof claims.concertId !== 'string' || typeof claims.entryId !== 'string') {
+      throw new DomainError('INVALID_QUEUE_TOKEN', 'queue token is missing or invalid');
+    }
+    return { userId: claims.sub, concertId: claims.concertId, entryId: claims.entryId };
+  }
+
+  private verify(token: string, typ: 'access' | 'queue'): (jwt.JwtPayload & { sub: string }) | undefined {
+    try {
+      // Pinning the algorithm keeps `alg: none` and key-confusion tricks out.
+      const claims = jwt.verify(token, this.config.jwtSecret, { algorithms: [ALGORITHM] });
+      if (typeof claims === 'string' || claims.typ !== typ || typeof claims.sub !== 'string' || claims.sub === '') return undefined;
+      return claims as jwt.JwtPayload & { sub: string };
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * One registry per application instead of prom-client's global one, so a test
+ * (or a second app in one process) never trips over "metric already registered".
+ * The other slices update the public metrics directly.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    // Holds must answer in tens of milliseconds; the tail up to 5 s shows queueing and stale reads.
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  /** inc({ type }) per event written; type is the event type, e.g. SeatHeld. */
+  readonly eventsAppended = new Counter({
+    name: 'events_appended_total',
+    help: 'Events appended to the event store',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  /** set({ projection }, head - position): how far a projection trails the store. */
+  readonly projectionLag = new Gauge({
+    name: 'projection_lag_events',
+    help: 'Events a projection still has to apply',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
+  /** set({ projection }, position): the last global position a projection applied. */
+  readonly projectionPosition = new Gauge({
+    name: 'projection_position',
+    help: 'Last global position a projection applied',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Public } from '../../http/auth/public.decorator';
+import { QueueToken } from '../../http/auth/queue-token';
+import { parseId } from '../../shared/ids';
+import type { QueueTokenClaims } from '../queue/queue-access';
+import { GetConcerts, GetSchedules, GetSeats } from './catalog.queries';
+
+@ApiTags('catalog')
+@Controller('v1')
+export class CatalogQueriesController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Public()
+  @Get('concerts')
+  concerts() {
+    return this.queries.execute(new GetConcerts());
+  }
+
+  @Get('concerts/:concertId/schedules')
+  @ApiHeader({ name: 'X-Queue-Token', required: true })
+  schedules(@Param('concertId') concertId: string, @QueueToken() token: QueueTokenClaims) {
+    return this.queries.execute(new GetSchedules(parseId(concertId, 'concertId'), token));
+  }
+
+  @Get('schedules/:scheduleId/seats')
+  @ApiHeader({ name: 'X-Queue-Token', required: true })
+  seats(@Param('scheduleId') scheduleId: string, @QueueToken() token: QueueTokenClaims) {
+    return this.queries.execute(new GetSeats(parseId(scheduleId, 'scheduleId'), token));
+  }
+}

@@ -1,0 +1,82 @@
+import { EventStore } from '../event-store/event-store.port';
+import { InMemoryDocumentStore } from '../projections/document-store';
+import { ProjectionRunner } from '../projections/projection-runner';
+import { ConcertDoc, ScheduleDoc, scheduleIdOfSeat } from '../projections/catalog.projection';
+import { QueueDoc, QueueEntryDoc } from '../projections/queue.projection';
+import { ReservationDoc } from '../projections/reservations.projection';
+import { WalletDoc } from '../projections/wallets.projection';
+import { DomainError } from '../shared/domain-error';
+
+export const READ_MODELS = Symbol('READ_MODELS');
+
+/** How long a query waits for `X-Min-Position` before answering 503 READ_MODEL_STALE. */
+export const MIN_POSITION_WAIT_MS = 2_000;
+
+/** Typed access to the embedded read models, and read-your-writes waiting. */
+export class ReadModels {
+  constructor(
+    readonly documents: InMemoryDocumentStore,
+    readonly runner: ProjectionRunner,
+  ) {}
+
+  get position(): number {
+    return this.runner.position;
+  }
+
+  async atLeast(position: number | undefined): Promise<void> {
+    if (position === undefined || position <= this.runner.position) return;
+    if (!(await this.runner.waitFor(position, MIN_POSITION_WAIT_MS))) {
+      throw new DomainError('READ_MODEL_STALE', `read model has not reached position ${position} yet`, {
+        position: this.runner.position,
+      });
+    }
+  }
+
+  /**
+   * Waits (bounded) until everything written before this call is applied:
+   * used only when a lookup misses, so the hot path never pays for it.
+   */
+  async catchUp(store: EventStore): Promise<void> {
+    await this.runner.waitFor(await store.headPosition(), MIN_POSITION_WAIT_MS);
+  }
+
+  concerts(): Iterable<ConcertDoc> {
+    return this.documents.collection<ConcertDoc>('concerts').values();
+  }
+
+  concert(concertId: string): ConcertDoc | undefined {
+    return this.documents.get('concerts', concertId);
+  }
+
+  schedule(scheduleId: string): ScheduleDoc | undefined {
+    return this.documents.get('schedules', scheduleId);
+  }
+
+  scheduleOfSeat(seatId: string): ScheduleDoc | undefined {
+    return this.schedule(scheduleIdOfSeat(seatId));
+  }
+
+  reservation(reservationId: string): ReservationDoc | undefined {
+    return this.documents.get('reservations', reservationId);
+  }
+
+  reservations(): Iterable<ReservationDoc> {
+    return this.documents.collection<ReservationDoc>('reservations').values();
+  }
+
+  wallet(userId: string): WalletDoc | undefined {
+    return this.documents.get('wallets', userId);
+  }
+
+  queue(concertId: string): QueueDoc | undefined {
+    return this.documents.get('queues', concertId);
+  }
+
+  queues(): Iterable<QueueDoc> {
+    return this.documents.collection<QueueDoc>('queues').values();
+  }
+
+  queueEntry(concertId: string, entryId: string): QueueEntryDoc | undefined {
+    return this.queue(concertId)?.entries.get(entryId);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A business outcome the client must know about. The code is the stable part
+ * of the contract; one exception filter maps it to an HTTP status and
+ * problem+json.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'INVALID_CREDENTIALS'
+  | 'ADMIN_KEY_INVALID'
+  | 'USERNAME_TAKEN'
+  | 'NOT_FOUND'
+  | 'CONCERT_NOT_FOUND'
+  | 'SCHEDULE_NOT_FOUND'
+  | 'SEAT_NOT_FOUND'
+  | 'RESERVATION_NOT_FOUND'
+  | 'INVALID_QUEUE_TOKEN'
+  | 'QUEUE_NOT_ACTIVE'
+  | 'SEAT_UNAVAILABLE'
+  | 'RESERVATION_NOT_HELD'
+  | 'HOLD_EXPIRED'
+  | 'ALREADY_PAID'
+  | 'PAYMENT_IN_PROGRESS'
+  | 'INSUFFICIENT_BALANCE'
+  | 'BALANCE_LIMIT_EXCEEDED'
+  | 'CONCURRENCY_CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_KEY_IN_PROGRESS'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'METHOD_NOT_ALLOWED'
+  | 'READ_MODEL_STALE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_ERROR';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    /** Extra members of the problem document, e.g. the seat ids that were taken. */
+    readonly extra: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(detail);
+    this.name = 'DomainError';
+  }
+}
+
+export const refuse = (code: ErrorCode, detail: string, extra?: Record<string, unknown>): never => {
+  throw new DomainError(code, detail, extra);
+};

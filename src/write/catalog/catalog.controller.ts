@@ -1,0 +1,51 @@
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AdminOnly } from '../../http/auth/admin-only.decorator';
+import { idempotencyKeyOf } from '../../http/idempotency/idempotency-key';
+import { apiBody, parseBody } from '../../http/validation';
+import { READ_MODELS, ReadModels } from '../../read/read-models';
+import { idFromKey, withPosition } from '../respond';
+import { CreateConcertCommand } from './create-concert/create-concert.handler';
+
+const MAX_PRICE = 10_000_000;
+
+const createConcertBody = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  schedules: z
+    .array(
+      z.strictObject({
+        startsAt: z.iso.datetime({ offset: true }),
+        seats: z
+          .array(z.strictObject({ seatNo: z.number().int().min(1).max(1_000_000), price: z.number().int().min(0).max(MAX_PRICE) }))
+          .min(1)
+          .max(100_000)
+          .refine((seats) => new Set(seats.map((s) => s.seatNo)).size === seats.length, 'seat numbers must be unique'),
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+
+@ApiTags('catalog')
+@Controller('v1/admin/concerts')
+export class CatalogController {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+  ) {}
+
+  @AdminOnly()
+  @Post()
+  @HttpCode(201)
+  @apiBody(createConcertBody)
+  async create(@Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const concert = parseBody(createConcertBody, body);
+    const concertId = idFromKey('admin', 'concert', idempotencyKeyOf(request));
+    const { position, ...created } = await this.commands.execute(new CreateConcertCommand(concert, concertId));
+    await withPosition(reply, this.readModels, position);
+    return created;
+  }
+}

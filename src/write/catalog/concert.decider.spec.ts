@@ -1,0 +1,56 @@
+import { T0, at, decided, given, refused } from '../../shared/given-when-then';
+import { ConcertCreated, CreateConcert, concertDecider, seatIdOf } from './concert.decider';
+
+const createConcert = (seatNos: number[] = [1, 2]): CreateConcert => ({
+  type: 'CreateConcert',
+  data: {
+    concertId: 'c1',
+    title: 'Opening night',
+    schedules: [
+      { scheduleId: 's1', startsAt: '2030-02-01T19:00:00.000Z', seats: seatNos.map((seatNo) => ({ seatNo, price: 100 * seatNo })) },
+      { scheduleId: 's2', startsAt: '2030-02-02T19:00:00.000Z', seats: [{ seatNo: 7, price: 50 }] },
+    ],
+  },
+  metadata: at(T0),
+});
+
+const concertCreated: ConcertCreated = {
+  type: 'ConcertCreated',
+  data: {
+    concertId: 'c1',
+    title: 'Opening night',
+    schedules: [
+      {
+        scheduleId: 's1',
+        startsAt: '2030-02-01T19:00:00.000Z',
+        seats: [
+          { seatNo: 1, price: 100, seatId: 's1.1' },
+          { seatNo: 2, price: 200, seatId: 's1.2' },
+        ],
+      },
+      { scheduleId: 's2', startsAt: '2030-02-02T19:00:00.000Z', seats: [{ seatNo: 7, price: 50, seatId: 's2.7' }] },
+    ],
+  },
+};
+
+describe('concert decider', () => {
+  it('creates a concert whose seats are named after their schedule and number', () => {
+    expect(given(concertDecider).when(createConcert())).toEqual(decided(concertCreated));
+  });
+
+  it('treats creating the same concert again as a no-op (a retried request)', () => {
+    expect(given(concertDecider, [concertCreated]).when(createConcert())).toEqual(decided());
+  });
+
+  it('refuses a schedule that lists a seat number twice (VALIDATION_FAILED)', () => {
+    expect(given(concertDecider).when(createConcert([1, 2, 1]))).toMatchObject(refused('VALIDATION_FAILED'));
+  });
+
+  it('evolves to the created concert', () => {
+    expect(concertDecider.evolve(concertDecider.initialState(), concertCreated)).toEqual({ created: concertCreated.data });
+  });
+
+  it('names a seat <scheduleId>.<seatNo>', () => {
+    expect(seatIdOf('sched-9', 12)).toBe('sched-9.12');
+  });
+});

@@ -1,0 +1,54 @@
+import { Command, Decider, Event, assertNever } from '../../shared/decider';
+import { refuse } from '../../shared/domain-error';
+
+export const concertStream = (concertId: string) => `Concert-${concertId}`;
+/** A seat's id names its schedule and number, so its stream is found without a lookup. */
+export const seatIdOf = (scheduleId: string, seatNo: number) => `${scheduleId}.${seatNo}`;
+
+export type SeatDefinition = { seatId: string; seatNo: number; price: number };
+export type ScheduleDefinition = { scheduleId: string; startsAt: string; seats: SeatDefinition[] };
+
+export type ConcertCreated = Event<'ConcertCreated', { concertId: string; title: string; schedules: ScheduleDefinition[] }>;
+export type ConcertEvent = ConcertCreated;
+
+export type CreateConcert = Command<
+  'CreateConcert',
+  { concertId: string; title: string; schedules: { scheduleId: string; startsAt: string; seats: { seatNo: number; price: number }[] }[] }
+>;
+export type ConcertCommand = CreateConcert;
+
+export type ConcertState = { readonly created: ConcertCreated['data'] | undefined };
+
+export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent> = {
+  initialState: () => ({ created: undefined }),
+  evolve: (_state, event) => {
+    switch (event.type) {
+      case 'ConcertCreated':
+        return { created: event.data };
+      default:
+        return assertNever(event.type);
+    }
+  },
+  decide: (command, state) => {
+    switch (command.type) {
+      case 'CreateConcert': {
+        // Creating the same concert again (a retried request) is not a second concert.
+        if (state.created) return [];
+        const schedules = command.data.schedules.map((schedule) => {
+          const seatNos = new Set(schedule.seats.map((seat) => seat.seatNo));
+          if (seatNos.size !== schedule.seats.length) {
+            return refuse('VALIDATION_FAILED', `schedule ${schedule.startsAt} lists a seat number twice`);
+          }
+          return {
+            scheduleId: schedule.scheduleId,
+            startsAt: schedule.startsAt,
+            seats: schedule.seats.map((seat) => ({ ...seat, seatId: seatIdOf(schedule.scheduleId, seat.seatNo) })),
+          };
+        });
+        return [{ type: 'ConcertCreated', data: { concertId: command.data.concertId, title: command.data.title, schedules } }];
+      }
+      default:
+        return assertNever(command.type);
+    }
+  },
+};

@@ -1,0 +1,42 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { QueueAccess, QueueTokenClaims } from '../../../read/queue/queue-access';
+import { READ_MODELS, ReadModels } from '../../../read/read-models';
+import { CLOCK, Clock } from '../../../shared/clock';
+import { DomainError } from '../../../shared/domain-error';
+import { metadataAt } from '../../../shared/metadata';
+import { PAY_RESERVATION_PROCESS } from '../../tokens';
+import { PaymentOutcome, PayReservationProcess } from '../pay-reservation.process';
+
+export class PayReservationCommand extends Command<PaymentOutcome> {
+  constructor(
+    readonly reservationId: string,
+    readonly paymentId: string,
+    readonly token: QueueTokenClaims,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(PayReservationCommand)
+export class PayReservationHandler implements ICommandHandler<PayReservationCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    @Inject(PAY_RESERVATION_PROCESS) private readonly payments: PayReservationProcess,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly access: QueueAccess,
+  ) {}
+
+  async execute({ reservationId, paymentId, token }: PayReservationCommand) {
+    if (!this.readModels.reservation(reservationId)) await this.readModels.catchUp(this.store);
+    const reservation = this.readModels.reservation(reservationId);
+    if (!reservation || reservation.userId !== token.userId) {
+      throw new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} not found`);
+    }
+    // A reservation already paid answers ALREADY_PAID even after its queue token turned DONE.
+    if (reservation.phase !== 'paid') await this.access.requireActive(token, reservation.concertId);
+    return this.payments.start(reservationId, token.userId, paymentId, metadataAt(this.clock.now(), reservationId));
+  }
+}

@@ -1,0 +1,37 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { CLOCK, Clock } from '../../../shared/clock';
+import { handleCommand } from '../../../shared/command-handler';
+import { metadataAt } from '../../../shared/metadata';
+import { releaseSeats } from '../hold-seats.process';
+import { reservationDecider, reservationStream } from '../reservation.decider';
+
+export class CancelReservationCommand extends Command<{ position: number }> {
+  constructor(
+    readonly reservationId: string,
+    readonly userId: string,
+  ) {
+    super();
+  }
+}
+
+/** Cancels first (so the reservation can no longer be paid), then frees the seats. */
+@CommandHandler(CancelReservationCommand)
+export class CancelReservationHandler implements ICommandHandler<CancelReservationCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ reservationId, userId }: CancelReservationCommand) {
+    const metadata = metadataAt(this.clock.now(), reservationId);
+    const cancelled = await handleCommand(this.store, reservationStream(reservationId), reservationDecider, {
+      type: 'CancelReservation',
+      data: { reservationId, userId },
+      metadata,
+    });
+    await releaseSeats(this.store, cancelled.state.request!.seatIds, reservationId, 'cancelled', metadata);
+    return { position: await this.store.headPosition() };
+  }
+}

@@ -1,0 +1,102 @@
+import { EventStore } from '../../event-store/event-store.port';
+import { handleCommand } from '../../shared/command-handler';
+import { CommandMetadata } from '../../shared/decider';
+import { DomainError } from '../../shared/domain-error';
+import { Faults } from '../../shared/faults';
+import { ReservationRequested, reservationDecider, reservationStream } from './reservation.decider';
+import { ReleaseReason, seatDecider, seatStream } from './seat.decider';
+
+export type HoldRequest = ReservationRequested['data'];
+
+/**
+ * Holding several seats touches several streams, so it is a process manager
+ * whose progress is itself in events: the reservation records the request,
+ * each seat records its hold, and the reservation records the outcome. A
+ * crash between any two steps leaves a `pending` reservation that recovery
+ * runs again through `proceed`, every step of which is idempotent.
+ */
+export class HoldSeatsProcess {
+  constructor(
+    private readonly store: EventStore,
+    private readonly faults: Faults,
+  ) {}
+
+  async start(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
+    await handleCommand(this.store, reservationStream(request.reservationId), reservationDecider, {
+      type: 'RequestHold',
+      data: request,
+      metadata,
+    });
+    this.faults.check('hold:after-request');
+    return this.proceed(request, metadata);
+  }
+
+  /** Takes every seat or none: on any refusal, releases what it took and rejects the reservation. */
+  async proceed(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
+    const { reservationId, userId, expiresAt } = request;
+    const outcomes = await Promise.allSettled(
+      request.seatIds.map(async (seatId) => {
+        await handleCommand(this.store, seatStream(seatId), seatDecider, {
+          type: 'HoldSeat',
+          data: { seatId, reservationId, userId, expiresAt },
+          metadata,
+        });
+        this.faults.check('hold:after-seat');
+      }),
+    );
+    const failure = outcomes.find(
+      (o): o is PromiseRejectedResult => o.status === 'rejected' && !isUnavailable(o.reason),
+    );
+    if (failure) throw failure.reason;
+    const unavailable = request.seatIds.filter((_, i) => outcomes[i].status === 'rejected');
+    const late = Date.parse(expiresAt) <= metadata.now.getTime();
+    if (unavailable.length > 0 || late) {
+      await this.compensate(request, unavailable, late ? 'expired' : 'hold-failed', metadata);
+      if (late) throw new DomainError('HOLD_EXPIRED', `reservation ${reservationId} expired before its seats were held`);
+      throw new DomainError('SEAT_UNAVAILABLE', `seats not available: ${unavailable.join(', ')}`, {
+        seatIds: unavailable,
+      });
+    }
+    const confirmed = await handleCommand(this.store, reservationStream(reservationId), reservationDecider, {
+      type: 'ConfirmHold',
+      data: { reservationId },
+      metadata,
+    });
+    return confirmed.position ?? (await this.store.headPosition());
+  }
+
+  private async compensate(
+    request: HoldRequest,
+    unavailableSeatIds: string[],
+    reason: ReleaseReason,
+    metadata: CommandMetadata,
+  ): Promise<void> {
+    const { reservationId } = request;
+    await releaseSeats(this.store, request.seatIds, reservationId, reason, metadata);
+    await handleCommand(this.store, reservationStream(reservationId), reservationDecider, {
+      type: 'RejectHold',
+      data: { reservationId, unavailableSeatIds },
+      metadata,
+    });
+  }
+}
+
+export async function releaseSeats(
+  store: EventStore,
+  seatIds: readonly string[],
+  reservationId: string,
+  reason: ReleaseReason,
+  metadata: CommandMetadata,
+): Promise<void> {
+  await Promise.all(
+    seatIds.map((seatId) =>
+      handleCommand(store, seatStream(seatId), seatDecider, {
+        type: 'ReleaseSeat',
+        data: { seatId, reservationId, reason },
+        metadata,
+      }),
+    ),
+  );
+}
+
+const isUnavailable = (error: unknown) => error instanceof DomainError && error.code === 'SEAT_UNAVAILABLE';

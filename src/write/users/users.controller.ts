@@ -1,0 +1,47 @@
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { Public } from '../../http/auth/public.decorator';
+import { apiBody, parseBody } from '../../http/validation';
+import { READ_MODELS, ReadModels } from '../../read/read-models';
+import { withPosition } from '../respond';
+import { LogIn } from './log-in/log-in.handler';
+import { SignUp } from './sign-up/sign-up.handler';
+
+const signUpBody = z.strictObject({
+  username: z.string().regex(/^[a-zA-Z0-9_.-]{3,32}$/, 'username is 3-32 characters of a-z A-Z 0-9 _ . -'),
+  password: z.string().min(8).max(128),
+});
+// Login does not reveal the signup rules: any strings get a 401 when they do not match.
+const logInBody = z.strictObject({ username: z.string().max(256), password: z.string().max(1024) });
+
+@ApiTags('auth')
+@Controller('v1/auth')
+export class UsersController {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+  ) {}
+
+  @Public()
+  @Post('signup')
+  @HttpCode(201)
+  @apiBody(signUpBody)
+  async signUp(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { username, password } = parseBody(signUpBody, body);
+    const { userId, position } = await this.commands.execute(new SignUp(username, password));
+    await withPosition(reply, this.readModels, position);
+    return { userId };
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @apiBody(logInBody)
+  async logIn(@Body() body: unknown) {
+    const { username, password } = parseBody(logInBody, body);
+    return this.commands.execute(new LogIn(username, password));
+  }
+}

@@ -1,0 +1,34 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { CLOCK, Clock } from '../../../shared/clock';
+import { handleCommand } from '../../../shared/command-handler';
+import { metadataAt } from '../../../shared/metadata';
+import { walletDecider, walletStream } from '../wallet.decider';
+
+export class ChargeWalletCommand extends Command<{ balance: number; position: number }> {
+  constructor(
+    readonly userId: string,
+    readonly chargeId: string,
+    readonly amount: number,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ChargeWalletCommand)
+export class ChargeWalletHandler implements ICommandHandler<ChargeWalletCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ userId, chargeId, amount }: ChargeWalletCommand) {
+    const { state, position } = await handleCommand(this.store, walletStream(userId), walletDecider, {
+      type: 'ChargeWallet',
+      data: { userId, chargeId, amount },
+      metadata: metadataAt(this.clock.now()),
+    });
+    return { balance: state.balance, position: position ?? (await this.store.headPosition()) };
+  }
+}
