@@ -20,7 +20,7 @@ const ADMIN_KEY = 'bench-admin-key-123456';
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const service = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+  const service = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(__dirname, '..', 'src', 'main.js')], {
     env: {
       ...process.env,
       PORT: String(PORT),

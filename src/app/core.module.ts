@@ -11,6 +11,8 @@ import { READ_MODELS, ReadModels } from '../read/read-models';
 import { CLOCK, Clock, systemClock } from '../shared/clock';
 import { FAULTS, Faults } from '../shared/faults';
 import { Lease } from '../shared/lease';
+import { attachStateCache } from '../shared/stream-state-cache';
+import { createStreamStateCache } from '../write/stream-states';
 import { PayReservationProcess } from '../write/payments/pay-reservation.process';
 import { AdmissionProcess } from '../write/queue/admission.process';
 import { HoldSeatsProcess } from '../write/reservations/hold-seats.process';
@@ -43,7 +45,14 @@ export class CoreModule {
         { provide: CONFIG, useValue: config },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: FAULTS, useValue: options.faults ?? new Faults() },
-        { provide: EVENT_STORE, useFactory: () => openEventStore(config.eventStore) },
+        {
+          provide: EVENT_STORE,
+          useFactory: async () => {
+            const store = await openEventStore(config.eventStore);
+            attachStateCache(store, createStreamStateCache());
+            return store;
+          },
+        },
         { provide: SQL_CLIENT, useFactory: (store: SqlEventStore) => store.client, inject: [EVENT_STORE] },
         {
           provide: READ_MODELS,

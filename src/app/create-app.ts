@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '../config';
 import { registerHttpMetrics } from '../http/metrics/http-metrics';
 import { MetricsService } from '../http/metrics/metrics.service';
+import { registerRequestLogging, requestIdOf } from '../http/logging';
 import { setupOpenApi } from '../http/openapi';
 import { BODY_LIMIT, registerFastifyErrorHandling } from '../http/problem.filter';
 import { AppModule } from './app.module';
@@ -11,7 +12,7 @@ import { CoreOptions } from './core.module';
 
 /** Builds the whole service; `main.ts` and the end-to-end tests both use it. */
 export async function createApp(config: AppConfig, options: CoreOptions = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: true });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: true, genReqId: requestIdOf });
   registerFastifyErrorHandling(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
@@ -19,6 +20,7 @@ export async function createApp(config: AppConfig, options: CoreOptions = {}): P
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   registerHttpMetrics(adapter.getInstance(), app.get(MetricsService));
+  registerRequestLogging(adapter.getInstance());
   setupOpenApi(app);
   await app.init();
   return app;

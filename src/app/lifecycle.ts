@@ -3,6 +3,7 @@ import { EVENT_STORE } from '../event-store/event-store.port';
 import { SqlEventStore } from '../event-store/sql-event-store';
 import { MetricsService } from '../http/metrics/metrics.service';
 import { READ_MODELS, ReadModels } from '../read/read-models';
+import { stateCacheOf } from '../shared/stream-state-cache';
 import { AdmissionProcess } from '../write/queue/admission.process';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
 import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
@@ -28,6 +29,8 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
     this.store.onWritten((count) => this.metrics.eventsAppended.inc(count));
+    const states = stateCacheOf(this.store);
+    if (states) this.readModels.runner.onApplied((events) => states.observe(events));
     await this.readModels.runner.start();
     this.logger.log({ position: this.readModels.position, ms: Date.now() - started }, 'read models rebuilt from the log');
     this.admission.start();

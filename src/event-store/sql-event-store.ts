@@ -98,23 +98,27 @@ export class SqlEventStore implements EventStore {
   }
 
   private async writeBatch(tx: SqlExecutor, batch: readonly PendingAppend[]) {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_ID]);
+    // PGlite has one connection, so only a shared server needs the lock.
+    if (this.sql.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_ID]);
     const streamIds = [...new Set(batch.map((request) => request.streamId))];
     const eventIds = batch.flatMap((request) => request.events.map((event) => event.id));
-    const [head, revisions, duplicates] = await Promise.all([
-      tx.query<{ head: string }>('SELECT coalesce(max(position), 0)::text AS head FROM events'),
-      tx.query<{ stream_id: string; revision: string }>(
-        'SELECT stream_id, max(revision)::text AS revision FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id',
-        [streamIds],
-      ),
-      tx.query<{ id: string; stream_id: string; revision: string; position: string }>(
-        'SELECT id, stream_id, revision::text, position::text FROM events WHERE id = ANY($1::text[])',
-        [eventIds],
-      ),
-    ]);
-    let position = Number(head.rows[0].head);
-    const current = new Map(revisions.rows.map((row) => [row.stream_id, Number(row.revision)]));
-    const known = new Map(duplicates.rows.map((row) => [row.id, row]));
+    // One round trip for the head, the streams' revisions and any event ids already written.
+    const { rows } = await tx.query<{ kind: string; key: string | null; a: string | null; b: string | null; c: string | null }>(
+      `SELECT 'head' AS kind, NULL AS key, coalesce(max(position), 0)::text AS a, NULL AS b, NULL AS c FROM events
+       UNION ALL
+       SELECT 'stream', stream_id, max(revision)::text, NULL, NULL FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
+       UNION ALL
+       SELECT 'event', id, stream_id, revision::text, position::text FROM events WHERE id = ANY($2::text[])`,
+      [streamIds, eventIds],
+    );
+    let position = 0;
+    const current = new Map<string, number>();
+    const known = new Map<string, { stream_id: string; revision: string; position: string }>();
+    for (const row of rows) {
+      if (row.kind === 'head') position = Number(row.a);
+      else if (row.kind === 'stream') current.set(row.key!, Number(row.a));
+      else known.set(row.key!, { stream_id: row.a!, revision: row.b!, position: row.c! });
+    }
     const written: RecordedEvent[] = [];
     const recordedAt = new Date();
 
@@ -144,7 +148,6 @@ export class SqlEventStore implements EventStore {
         };
         written.push(recorded);
         known.set(event.id, {
-          id: event.id,
           stream_id: request.streamId,
           revision: String(revision),
           position: String(position),

@@ -25,9 +25,20 @@ export class HealthController {
     const state = await this.readiness.check().catch((error: unknown): Readiness => {
       // A probe that cannot even answer means "not ready", not a 500 the balancer might misread.
       this.logger.warn(`readiness probe failed: ${error instanceof Error ? error.message : String(error)}`);
-      return { ready: false, eventStore: 'unknown', readModels: 'unknown', breakers: 'unknown', projections: 'unknown' };
+      return {
+        ready: false,
+        eventStore: 'unknown',
+        readModels: 'unknown',
+        breakers: 'unknown',
+        projections: 'unknown',
+      };
     });
     reply.status(state.ready ? 200 : 503);
-    return { eventStore: state.eventStore, readModels: state.readModels, breakers: state.breakers, projections: state.projections };
+    return {
+      eventStore: state.eventStore,
+      readModels: state.readModels,
+      breakers: state.breakers,
+      projections: state.projections,
+    };
   }
 }

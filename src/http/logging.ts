@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { DynamicModule } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import type { FastifyInstance } from 'fastify';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../config';
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -9,7 +11,12 @@ const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7E]{1,128}$/;
 
 /** Secrets never reach the logs, whatever the level. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-admin-key"]', 'req.headers["x-queue-token"]', 'req.headers.cookie'];
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-admin-key"]',
+  'req.headers["x-queue-token"]',
+  'req.headers.cookie',
+];
 
 /**
  * Successful requests are not logged at all: at thousands of holds a second
@@ -21,24 +28,49 @@ export function responseLogLevel(statusCode: number, error?: Error): 'error' | '
   return 'silent';
 }
 
-/** Keeps the caller's X-Request-Id for tracing across services, or makes one; echoed back on the response. */
-export function requestIdOf(request: IncomingMessage, response?: ServerResponse): string {
+/**
+ * Keeps the caller's X-Request-Id for tracing across services, or makes one.
+ * On Fastify, pino-http reuses Fastify's request.id, so this must also be the
+ * adapter's id generator: `new FastifyAdapter({ genReqId: requestIdOf, ... })`.
+ */
+export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers[REQUEST_ID_HEADER];
-  const id = typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID();
-  response?.setHeader(REQUEST_ID_HEADER, id);
-  return id;
+  return typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** JSON logs through pino; in main.ts create the app with bufferLogs and then app.useLogger(app.get(Logger)). */
-export function loggerModule(config: Pick<AppConfig, 'logLevel' | 'instanceId'>): DynamicModule {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      level: config.logLevel,
-      base: { instance: config.instanceId },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      genReqId: requestIdOf,
-      autoLogging: true,
-      customLogLevel: (_request, response, error) => responseLogLevel(response.statusCode, error),
-    },
+/**
+ * JSON logs through pino; in main.ts create the app with bufferLogs and then
+ * app.useLogger(app.get(Logger)). `destination` defaults to stdout (tests capture it).
+ */
+export function loggerModule(
+  config: Pick<AppConfig, 'logLevel' | 'instanceId'>,
+  destination?: DestinationStream,
+): DynamicModule {
+  const options = {
+    level: config.logLevel,
+    base: { instance: config.instanceId },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+  // No pino-http middleware: building a redacted child logger per request
+  // cost a fifth of the CPU under load. registerRequestLogging logs the
+  // requests worth a line from a Fastify hook instead.
+  return LoggerModule.forRoot({ pinoHttp: destination ? [options, destination] : options, forRoutes: [] });
+}
+
+/**
+ * Logs refused (4xx, info) and failed (5xx, error) requests with the request
+ * id; successful ones cost nothing. Call after the app is created.
+ */
+export function registerRequestLogging(fastify: FastifyInstance): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const level = responseLogLevel(reply.statusCode);
+    if (level !== 'silent') {
+      PinoLogger.root[level](
+        // The raw objects, so pino-http's serializers (and the redaction) shape them as usual.
+        { req: Object.assign(request.raw, { id: request.id }), res: reply.raw, responseTime: reply.elapsedTime },
+        'request completed',
+      );
+    }
+    done();
   });
 }

@@ -14,7 +14,9 @@ export const BEARER_SCHEME = 'bearer';
 export function setupOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Rush Tickets API')
-    .setDescription('Waiting room, five-minute seat holds and payments. Errors are application/problem+json with a stable `code`.')
+    .setDescription(
+      'Waiting room, five-minute seat holds and payments. Errors are application/problem+json with a stable `code`.',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Admin-Key' }, ADMIN_KEY_SCHEME)

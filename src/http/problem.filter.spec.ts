@@ -21,25 +21,34 @@ describe('problem+json for every failure', () => {
     const res = await inject({ method: 'GET', url: '/v1/nowhere' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json()).toMatchObject({ status: 404, code: 'NOT_FOUND', title: 'Not found', type: expect.stringContaining('not-found') });
+    expect(res.json()).toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+      title: 'Not found',
+      type: expect.stringContaining('not-found'),
+    });
   });
 
-  it.each(Object.entries(STATUS_BY_CODE) as [ErrorCode, number][])('maps DomainError %s to %i', async (code, status) => {
-    const res = await inject({ method: 'GET', url: `/v1/public/fail/${code}` });
-    expect(res.statusCode).toBe(status);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    // Extra members ride along but cannot overwrite the core ones.
-    expect(res.json()).toEqual({
-      type: expect.any(String),
-      title: expect.any(String),
-      status,
-      detail: `failed with ${code}`,
-      code,
-      hint: 'extra member',
-    });
-    if (status === 503) expect(res.headers['retry-after']).toBe('1');
-    else expect(res.headers['retry-after']).toBeUndefined();
-  });
+  it.each(Object.entries(STATUS_BY_CODE) as [ErrorCode, number][])(
+    'maps DomainError %s to %i',
+    async (code, status) => {
+      const res = await inject({ method: 'GET', url: `/v1/public/fail/${code}` });
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      // Extra members ride along but cannot overwrite the core ones.
+      expect(res.json()).toEqual({
+        type: expect.any(String),
+        title: expect.any(String),
+        status,
+        detail: `failed with ${code}`,
+        code,
+        hint: 'extra member',
+      });
+      expect(Object.keys(res.json())).toEqual(['type', 'title', 'status', 'detail', 'code', 'hint']);
+      if (status === 503) expect(res.headers['retry-after']).toBe('1');
+      else expect(res.headers['retry-after']).toBeUndefined();
+    },
+  );
 
   it('hides an unexpected error behind a generic 500 and logs it', async () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
@@ -47,7 +56,10 @@ describe('problem+json for every failure', () => {
     expect(res.statusCode).toBe(500);
     expect(res.json()).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
     expect(res.body).not.toMatch(/hunter2|db\.internal|at .*\.ts/);
-    expect(logged).toHaveBeenCalledWith(expect.stringContaining('GET /v1/public/boom'), expect.stringContaining('hunter2'));
+    expect(logged).toHaveBeenCalledWith(
+      expect.stringContaining('GET /v1/public/boom'),
+      expect.stringContaining('hunter2'),
+    );
     logged.mockRestore();
   });
 
@@ -60,29 +72,54 @@ describe('problem+json for every failure', () => {
 
   it('lets admin routes take up to 16 MiB, and no more', async () => {
     const headers = { 'x-admin-key': ADMIN_KEY };
-    const big = await inject({ method: 'POST', url: '/v1/admin/things', headers, payload: { blob: 'x'.repeat(1024 * 1024) } });
+    const big = await inject({
+      method: 'POST',
+      url: '/v1/admin/things',
+      headers,
+      payload: { blob: 'x'.repeat(1024 * 1024) },
+    });
     expect(big.statusCode).toBe(200);
     expect(big.json().received).toBeGreaterThan(1024 * 1024);
-    const huge = await inject({ method: 'POST', url: '/v1/admin/things', headers, payload: { blob: 'x'.repeat(ADMIN_BODY_LIMIT) } });
+    const huge = await inject({
+      method: 'POST',
+      url: '/v1/admin/things',
+      headers,
+      payload: { blob: 'x'.repeat(ADMIN_BODY_LIMIT) },
+    });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers malformed JSON with 400 VALIDATION_FAILED', async () => {
-    const res = await inject({ method: 'POST', url: '/v1/public/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+    const res = await inject({
+      method: 'POST',
+      url: '/v1/public/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"a":',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
   });
 
   it('answers an empty JSON body with 400 VALIDATION_FAILED', async () => {
-    const res = await inject({ method: 'POST', url: '/v1/public/echo', headers: { 'content-type': 'application/json' }, payload: '' });
+    const res = await inject({
+      method: 'POST',
+      url: '/v1/public/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('answers a non-JSON content type with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const res = await inject({ method: 'POST', url: '/v1/public/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    const res = await inject({
+      method: 'POST',
+      url: '/v1/public/echo',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect(res.statusCode).toBe(415);
     expect(res.json()).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
   });

@@ -120,14 +120,22 @@ export function titleOf(code: string): string {
 }
 
 function fromStatus(status: number, detail: string | undefined): ProblemResponse {
-  if (status >= 500) return respond(status, CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR', GENERIC_5XX_DETAIL, {}, status === 500);
+  if (status >= 500)
+    return respond(status, CODE_BY_STATUS[status] ?? 'INTERNAL_ERROR', GENERIC_5XX_DETAIL, {}, status === 500);
   const code = CODE_BY_STATUS[status] ?? 'BAD_REQUEST';
   return respond(status, code, detail ?? titleOf(code).toLowerCase(), {}, false);
 }
 
-function respond(status: number, code: string, detail: string, extra: Readonly<Record<string, unknown>>, unexpected: boolean): ProblemResponse {
-  // Core members come last so extra can never overwrite them.
-  const body: Problem = { ...extra, type: typeOf(code), title: titleOf(code), status, detail, code };
+function respond(
+  status: number,
+  code: string,
+  detail: string,
+  extra: Readonly<Record<string, unknown>>,
+  unexpected: boolean,
+): ProblemResponse {
+  const core = { type: typeOf(code), title: titleOf(code), status, detail, code };
+  // Extra members follow the core ones and can never overwrite them.
+  const body: Problem = { ...core, ...Object.fromEntries(Object.entries(extra).filter(([k]) => !(k in core))) };
   const headers: Record<string, string> = status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
   return { status, body, headers, unexpected };
 }
@@ -140,7 +148,8 @@ function typeOf(code: string): string {
 /** Fastify (and body parsers) mark client errors with statusCode; only 4xx is trusted to be safe to echo. */
 function clientStatusOf(error: unknown): number | undefined {
   if (!(error instanceof Error)) return undefined;
-  const status = (error as { statusCode?: unknown; status?: unknown }).statusCode ?? (error as { status?: unknown }).status;
+  const status =
+    (error as { statusCode?: unknown; status?: unknown }).statusCode ?? (error as { status?: unknown }).status;
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500 ? status : undefined;
 }
 

@@ -1,4 +1,7 @@
-import type { RecordedEvent } from '../event-store/event-store.port';
+import type { EventStore, RecordedEvent } from '../event-store/event-store.port';
+import { InMemoryDocumentStore } from '../projections/document-store';
+import type { Document, Projection } from '../projections/projection';
+import { ProjectionRunner } from '../projections/projection-runner';
 import { Command, CommandMetadata, Decider, Event } from './decider';
 import { DomainError, ErrorCode } from './domain-error';
 
@@ -34,7 +37,8 @@ export function given<S, C extends Command, E extends Event>(decider: Decider<S,
 export const decided = <E>(...events: E[]): Outcome<E> => ({ events });
 
 /** Expected outcome, for `toMatchObject`: a refusal with this code (and these extra members, if given). */
-export const refused = (code: ErrorCode, extra?: Record<string, unknown>) => (extra ? { refused: code, extra } : { refused: code });
+export const refused = (code: ErrorCode, extra?: Record<string, unknown>) =>
+  extra ? { refused: code, extra } : { refused: code };
 
 /** Command metadata at a point in time; deciders read the time only from here. */
 export const at = (now: number | string | Date): CommandMetadata => ({
@@ -83,8 +87,25 @@ export function recorded(...entries: (readonly [streamId: string, event: Event])
   });
 }
 
+/**
+ * Feeds batches to one projection through a fresh ProjectionRunner, as its
+ * subscription would, and returns the read models. The runner's event store
+ * is never touched by `applyBatch`.
+ */
+export function project<Doc extends Document>(
+  projection: Projection<Doc>,
+  batches: readonly (readonly RecordedEvent[])[],
+) {
+  const documents = new InMemoryDocumentStore();
+  const runner = new ProjectionRunner({} as EventStore, documents, [projection as unknown as Projection<Document>]);
+  for (const batch of batches) runner.applyBatch(batch);
+  return { documents, runner, collection: documents.collection<Doc>(projection.name) };
+}
+
 /** Ways of delivering the same log, as batches, that must all give the read model of one delivery. */
-export const redeliveries = (events: readonly RecordedEvent[]): Record<string, readonly (readonly RecordedEvent[])[]> => ({
+export const redeliveries = (
+  events: readonly RecordedEvent[],
+): Record<string, readonly (readonly RecordedEvent[])[]> => ({
   'each event twice': events.flatMap((event) => [[event], [event]]),
   'the whole log twice': [events, events],
   'the whole log, then replayed from the start one by one': [events, ...events.map((event) => [event])],

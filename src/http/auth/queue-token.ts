@@ -40,9 +40,10 @@ export class QueueTokenPipe implements PipeTransform<FastifyRequest, QueueTokenC
   }
 }
 
-const requestParam = createParamDecorator((_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<FastifyRequest>(), [
-  enhanceMethod(ApiExtension(QUEUE_TOKEN_EXTENSION, true)),
-]);
+const requestParam = createParamDecorator(
+  (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<FastifyRequest>(),
+  [enhanceMethod(ApiExtension(QUEUE_TOKEN_EXTENSION, true))],
+);
 
 /** `@QueueToken() token: QueueTokenClaims` — the verified claims of the caller's own queue token. */
 export const QueueToken = (): ParameterDecorator => requestParam(QueueTokenPipe);

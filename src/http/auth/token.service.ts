@@ -1,3 +1,4 @@
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { AppConfig, CONFIG } from '../../config';
@@ -14,11 +15,21 @@ const ALGORITHM = 'HS256';
  */
 @Injectable()
 export class TokenService {
-  constructor(@Inject(CONFIG) private readonly config: AppConfig) {}
+  // A KeyObject made once: given a string, jsonwebtoken builds (and first
+  // tries to parse as a public key) a new one on every call.
+  private readonly key: KeyObject;
+
+  constructor(@Inject(CONFIG) private readonly config: AppConfig) {
+    this.key = createSecretKey(Buffer.from(config.jwtSecret));
+  }
 
   signAccess(userId: string): AccessToken {
     const expiresIn = this.config.accessTokenTtlSeconds;
-    const accessToken = jwt.sign({ typ: 'access' }, this.config.jwtSecret, { algorithm: ALGORITHM, subject: userId, expiresIn });
+    const accessToken = jwt.sign({ typ: 'access' }, this.key, {
+      algorithm: ALGORITHM,
+      subject: userId,
+      expiresIn,
+    });
     return { accessToken, expiresIn };
   }
 
@@ -34,7 +45,11 @@ export class TokenService {
    * joins again gets back exactly the token they hold.
    */
   signQueue({ userId, concertId, entryId }: QueueTokenClaims): string {
-    return jwt.sign({ typ: 'queue', concertId, entryId }, this.config.jwtSecret, { algorithm: ALGORITHM, subject: userId, noTimestamp: true });
+    return jwt.sign({ typ: 'queue', concertId, entryId }, this.key, {
+      algorithm: ALGORITHM,
+      subject: userId,
+      noTimestamp: true,
+    });
   }
 
   verifyQueue(token: string): QueueTokenClaims {
@@ -48,8 +63,10 @@ export class TokenService {
   private verify(token: string, typ: 'access' | 'queue'): (jwt.JwtPayload & { sub: string }) | undefined {
     try {
       // Pinning the algorithm keeps `alg: none` and key-confusion tricks out.
-      const claims = jwt.verify(token, this.config.jwtSecret, { algorithms: [ALGORITHM] });
-      if (typeof claims === 'string' || claims.typ !== typ || typeof claims.sub !== 'string' || claims.sub === '') return undefined;
+      const claims = jwt.verify(token, this.key, { algorithms: [ALGORITHM] });
+      if (typeof claims === 'string' || claims.typ !== typ || typeof claims.sub !== 'string' || claims.sub === '') {
+        return undefined;
+      }
       return claims as jwt.JwtPayload & { sub: string };
     } catch {
       return undefined;

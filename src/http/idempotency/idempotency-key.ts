@@ -27,7 +27,9 @@ export function requireValidKey(request: FastifyRequest): string | undefined {
 
 /** Same URL and same JSON (whatever the key order) means the same request. */
 export function requestHash(url: string, body: unknown): string {
-  return createHash('sha256').update(canonicalJson({ url, body: body ?? null })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ url, body: body ?? null }))
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -39,35 +39,51 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
     }
     if (outcome === 'in-progress') {
-      throw new DomainError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this Idempotency-Key is still running; retry shortly');
+      throw new DomainError(
+        'IDEMPOTENCY_KEY_IN_PROGRESS',
+        'a request with this Idempotency-Key is still running; retry shortly',
+      );
     }
     if (outcome !== 'new') return of(replay(reply, outcome.replay));
 
     return next.handle().pipe(
       concatMap(async (body: unknown) => {
-        const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (reply.hasHeader(h) ? [[h, String(reply.getHeader(h))]] : [])));
+        const headers = Object.fromEntries(
+          REPLAYED_HEADERS.flatMap((h) => (reply.hasHeader(h) ? [[h, String(reply.getHeader(h))]] : [])),
+        );
         const text = body === undefined ? null : JSON.stringify(body);
         await this.remember(scope, key, { status: reply.statusCode, body: text, headers });
         return body;
       }),
-      catchError((error: unknown) => from(this.rememberFailure(scope, key, error)).pipe(concatMap(() => throwError(() => error)))),
+      catchError((error: unknown) =>
+        from(this.rememberFailure(scope, key, error)).pipe(concatMap(() => throwError(() => error))),
+      ),
     );
   }
 
   private async rememberFailure(scope: string, key: string, error: unknown): Promise<void> {
     const problem = problemOf(error);
-    const retryable = problem.status >= 500 || RETRYABLE_STATUSES.has(problem.status) || RETRYABLE_CODES.has(problem.body.code);
+    const retryable =
+      problem.status >= 500 || RETRYABLE_STATUSES.has(problem.status) || RETRYABLE_CODES.has(problem.body.code);
     if (!retryable) {
       // The filter will send exactly this document, so the replay matches it.
       return this.remember(scope, key, { status: problem.status, body: JSON.stringify(problem.body), headers: {} });
     }
-    await this.store.abandon(scope, key).catch((e: unknown) => this.logger.error(`could not release key ${scope} ${key}`, e instanceof Error ? e.stack : e));
+    await this.store
+      .abandon(scope, key)
+      .catch((e: unknown) =>
+        this.logger.error(`could not release key ${scope} ${key}`, e instanceof Error ? e.stack : e),
+      );
   }
 
   private async remember(scope: string, key: string, response: StoredResponse): Promise<void> {
     // The command already happened; failing its response now would only invite a retry.
     // Unsaved, the row looks abandoned after a while and a retry runs again (ids derived from the key keep it harmless).
-    await this.store.complete(scope, key, response).catch((e: unknown) => this.logger.error(`could not save response for ${scope} ${key}`, e instanceof Error ? e.stack : e));
+    await this.store
+      .complete(scope, key, response)
+      .catch((e: unknown) =>
+        this.logger.error(`could not save response for ${scope} ${key}`, e instanceof Error ? e.stack : e),
+      );
   }
 }
 

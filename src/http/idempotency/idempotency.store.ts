@@ -16,7 +16,12 @@ export const REPLAY_WINDOW_SECONDS = 24 * 60 * 60;
 /** No request takes this long, so a row still unfinished by then was left by a crashed process. */
 export const ABANDONED_AFTER_SECONDS = 30;
 
-type KeyRow = { request_hash: string; status: number | null; body: string | null; headers: Record<string, string> | null };
+type KeyRow = {
+  request_hash: string;
+  status: number | null;
+  body: string | null;
+  headers: Record<string, string> | null;
+};
 
 /**
  * Remembers the first response per (scope, key) in the database shared by all

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Global, HttpCode, Module, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, DynamicModule, Get, Global, HttpCode, Module, Param, Post, Req, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +13,7 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { QueueToken, QueueTokenClaims } from '../auth/queue-token';
 import { HttpEdgeModule } from '../http-edge.module';
+import { registerRequestLogging, requestIdOf } from '../logging';
 import { idempotencyKeyOf } from '../idempotency/idempotency-key';
 import { registerHttpMetrics } from '../metrics/http-metrics';
 import { MetricsService } from '../metrics/metrics.service';
@@ -48,7 +49,11 @@ class ThingsController {
   }
 
   @Post('things')
-  create(@ZodBody(newThing) body: z.infer<typeof newThing>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  create(
+    @ZodBody(newThing) body: z.infer<typeof newThing>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const n = this.calls.hit('create');
     reply.header('X-Event-Position', String(100 + n));
     return { thingId: `t-${n}`, name: body.name, qty: body.qty, key: idempotencyKeyOf(request) ?? null };
@@ -70,7 +75,11 @@ class ThingsController {
   @Public()
   @Get('public/fail/:code')
   fail(@Param('code') code: string) {
-    throw new DomainError(code as ErrorCode, `failed with ${code}`, { hint: 'extra member', status: 999, code: 'OVERRIDE' });
+    throw new DomainError(code as ErrorCode, `failed with ${code}`, {
+      hint: 'extra member',
+      status: 999,
+      code: 'OVERRIDE',
+    });
   }
 
   @Public()
@@ -108,11 +117,15 @@ export type EdgeTestApp = {
 };
 
 /** A real Nest + Fastify app with only the HTTP edge and a dummy controller, wired the way createApp wires it. */
-export async function createEdgeTestApp(options: { sql?: SqlClient; openApi?: boolean } = {}): Promise<EdgeTestApp> {
-  const config = loadConfig({ ADMIN_KEY, JWT_SECRET: 'a-test-secret-of-enough-length', LOG_LEVEL: 'silent' });
+export async function createEdgeTestApp(
+  options: { sql?: SqlClient; openApi?: boolean; imports?: (config: AppConfig) => DynamicModule[] } = {},
+): Promise<EdgeTestApp> {
+  const config = loadConfig({ ADMIN_KEY, JWT_SECRET: 'a-test-secret-of-enough-length', LOG_LEVEL: 'info' });
   const sql = options.sql ?? (await openMigratedPglite());
   const calls = new Calls();
-  const readiness: EdgeTestApp['readiness'] = { current: { ready: true, eventStore: 'up', readModels: 'up', breakers: {}, projections: {} } };
+  const readiness: EdgeTestApp['readiness'] = {
+    current: { ready: true, eventStore: 'up', readModels: 'up', breakers: {}, projections: {} },
+  };
   const probe: ReadinessProbe = {
     check: async () => {
       if (readiness.current instanceof Error) throw readiness.current;
@@ -132,13 +145,17 @@ export async function createEdgeTestApp(options: { sql?: SqlClient; openApi?: bo
   })
   class TestCoreModule {}
 
-  @Module({ imports: [TestCoreModule, HttpEdgeModule], controllers: [ThingsController] })
+  @Module({
+    imports: [TestCoreModule, HttpEdgeModule, ...(options.imports?.(config) ?? [])],
+    controllers: [ThingsController],
+  })
   class TestAppModule {}
 
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, genReqId: requestIdOf });
   registerFastifyErrorHandling(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(TestAppModule, adapter, { logger: false });
   registerHttpMetrics(adapter.getInstance(), app.get(MetricsService));
+  registerRequestLogging(adapter.getInstance());
   if (options.openApi) setupOpenApi(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -7,7 +7,11 @@ const createConcert = (seatNos: number[] = [1, 2]): CreateConcert => ({
     concertId: 'c1',
     title: 'Opening night',
     schedules: [
-      { scheduleId: 's1', startsAt: '2030-02-01T19:00:00.000Z', seats: seatNos.map((seatNo) => ({ seatNo, price: 100 * seatNo })) },
+      {
+        scheduleId: 's1',
+        startsAt: '2030-02-01T19:00:00.000Z',
+        seats: seatNos.map((seatNo) => ({ seatNo, price: 100 * seatNo })),
+      },
       { scheduleId: 's2', startsAt: '2030-02-02T19:00:00.000Z', seats: [{ seatNo: 7, price: 50 }] },
     ],
   },
@@ -47,7 +51,9 @@ describe('concert decider', () => {
   });
 
   it('evolves to the created concert', () => {
-    expect(concertDecider.evolve(concertDecider.initialState(), concertCreated)).toEqual({ created: concertCreated.data });
+    expect(concertDecider.evolve(concertDecider.initialState(), concertCreated)).toEqual({
+      created: concertCreated.data,
+    });
   });
 
   it('names a seat <scheduleId>.<seatNo>', () => {

@@ -1,4 +1,4 @@
-import { MINUTE, SECOND, T0, at, decided, fold, given, iso } from '../../shared/given-when-then';
+import { MINUTE, SECOND, T0, at, decided, fold, given, iso, mulberry32 } from '../../shared/given-when-then';
 import { AdmitNext, AdmittedEntry, QueueAdmitted, activeEntries, admissionDecider } from './admission.decider';
 
 const TTL_SECONDS = 600;
@@ -66,9 +66,9 @@ describe('admission decider', () => {
 
   it('frees the slot of a completed entry', () => {
     const history = [admitted(candidates(1, 2), activeUntilAt(T0))];
-    expect(given(admissionDecider, history).when(admitNext(T0 + MINUTE, candidates(3, 4), { completed: ['e1'] }))).toEqual(
-      decided(admitted(candidates(3), activeUntilAt(T0 + MINUTE))),
-    );
+    expect(
+      given(admissionDecider, history).when(admitNext(T0 + MINUTE, candidates(3, 4), { completed: ['e1'] })),
+    ).toEqual(decided(admitted(candidates(3), activeUntilAt(T0 + MINUTE))));
   });
 
   it('frees the slot of an entry whose activeUntil has passed, to the millisecond', () => {
@@ -100,5 +100,43 @@ describe('admission decider', () => {
     const state = fold(admissionDecider, [admitted(candidates(1, 2), T0 + 10), admitted(candidates(3), T0 + 20)]);
     expect(activeEntries(state, new Date(T0 + 10), new Set(['e3']))).toEqual([]);
     expect(activeEntries(state, new Date(T0 + 9), new Set(['e2'])).map((e) => e.entryId)).toEqual(['e1', 'e3']);
+  });
+});
+
+describe('admission decider over a random rush', () => {
+  it.each([7, 99, 31337])('seed %i: never more than capacity active, admitted strictly in join order', (seed) => {
+    const random = mulberry32(seed);
+    const capacity = 3;
+    const waiting: AdmittedEntry[] = [];
+    const admittedOrder: number[] = [];
+    const completed = new Set<string>();
+    const overCapacity: string[] = [];
+    let state = admissionDecider.initialState();
+    let joined = 0;
+    let now = T0;
+
+    for (let step = 0; step < 2_000; step++) {
+      now += Math.floor(random() * 30 * SECOND);
+      if (random() < 0.5) waiting.push(entry(++joined));
+      // Some admitted users pay (their slot frees early); the others time out after the TTL.
+      for (const { entryId } of activeEntries(state, new Date(now), completed))
+        if (random() < 0.05) completed.add(entryId);
+
+      for (const event of admissionDecider.decide(
+        admitNext(now, waiting, { capacity, completed: [...completed] }),
+        state,
+      )) {
+        admittedOrder.push(...event.data.entries.map((e) => e.joinedPosition));
+        state = admissionDecider.evolve(state, event);
+      }
+      waiting.splice(0, waiting.length, ...waiting.filter((c) => c.joinedPosition > state.servedUpTo));
+      const active = activeEntries(state, new Date(now), completed).length;
+      if (active > capacity) overCapacity.push(`#${step}: ${active} active`);
+    }
+
+    expect(overCapacity).toEqual([]);
+    // FIFO with no one skipped or admitted twice: exactly the first joiners, in join order.
+    expect(admittedOrder).toEqual(admittedOrder.map((_, i) => entry(i + 1).joinedPosition));
+    expect(admittedOrder.length).toBeGreaterThan(100); // the rush really moved
   });
 });

@@ -8,7 +8,10 @@ import {
   queueEntryStream,
 } from './queue-entry.decider';
 
-const joined = (entryId: string): QueueJoined => ({ type: 'QueueJoined', data: { entryId, concertId: 'c1', userId: 'u1' } });
+const joined = (entryId: string): QueueJoined => ({
+  type: 'QueueJoined',
+  data: { entryId, concertId: 'c1', userId: 'u1' },
+});
 const completed = (entryId: string, reservationId = 'r1'): QueueCompleted => ({
   type: 'QueueCompleted',
   data: { entryId, reservationId },
@@ -52,7 +55,9 @@ describe('queue entry decider', () => {
 
   describe('CompleteQueueEntry', () => {
     it('completes the current entry', () => {
-      expect(given(queueEntryDecider, [joined('e1')]).when(complete('e1', 'r9'))).toEqual(decided(completed('e1', 'r9')));
+      expect(given(queueEntryDecider, [joined('e1')]).when(complete('e1', 'r9'))).toEqual(
+        decided(completed('e1', 'r9')),
+      );
     });
 
     it('is a no-op for an entry already completed (a retried payment)', () => {

@@ -3,6 +3,7 @@ import { handleCommand } from '../../shared/command-handler';
 import { CommandMetadata } from '../../shared/decider';
 import { DomainError } from '../../shared/domain-error';
 import { Faults } from '../../shared/faults';
+import { stateCacheOf } from '../../shared/stream-state-cache';
 import { ReservationRequested, reservationDecider, reservationStream } from './reservation.decider';
 import { ReleaseReason, seatDecider, seatStream } from './seat.decider';
 
@@ -22,6 +23,8 @@ export class HoldSeatsProcess {
   ) {}
 
   async start(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
+    // A new reservation id names a stream nobody has written: skip reading it.
+    stateCacheOf(this.store)?.assumeNew(reservationStream(request.reservationId));
     await handleCommand(this.store, reservationStream(request.reservationId), reservationDecider, {
       type: 'RequestHold',
       data: request,

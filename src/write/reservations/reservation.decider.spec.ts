@@ -36,7 +36,10 @@ const paymentFailed = (paymentId: string, code = 'INSUFFICIENT_BALANCE'): Paymen
   type: 'PaymentFailed',
   data: { reservationId: R, paymentId, code },
 });
-const paid = (paymentId: string): ReservationPaid => ({ type: 'ReservationPaid', data: { reservationId: R, paymentId, amount: AMOUNT } });
+const paid = (paymentId: string): ReservationPaid => ({
+  type: 'ReservationPaid',
+  data: { reservationId: R, paymentId, amount: AMOUNT },
+});
 
 /** A reservation whose seats are all held. */
 const HELD: ReservationEvent[] = [requested, heldEvent];
@@ -49,7 +52,8 @@ function command<T extends ReservationCommand['type']>(
 ): ReservationCommand {
   return { type, data: { reservationId: R, ...data }, metadata: at(now) } as ReservationCommand;
 }
-const startPayment = (now: number, paymentId = 'p1', userId = OWNER) => command('StartPayment', now, { paymentId, userId });
+const startPayment = (now: number, paymentId = 'p1', userId = OWNER) =>
+  command('StartPayment', now, { paymentId, userId });
 const cancel = (now: number, userId = OWNER) => command('CancelReservation', now, { userId });
 const expire = (now: number) => command('ExpireReservation', now, {});
 
@@ -103,7 +107,9 @@ describe('reservation decider', () => {
         [...HELD, { type: 'ReservationExpired', data: { reservationId: R } }],
       ];
       for (const history of histories) {
-        expect(given(reservationDecider, history).when(startPayment(T0 + MINUTE))).toMatchObject(refused('HOLD_EXPIRED'));
+        expect(given(reservationDecider, history).when(startPayment(T0 + MINUTE))).toMatchObject(
+          refused('HOLD_EXPIRED'),
+        );
       }
     });
 
@@ -115,13 +121,15 @@ describe('reservation decider', () => {
     });
 
     it('is a no-op for the payment already in flight (a retried request)', () => {
-      expect(given(reservationDecider, [...HELD, paymentStarted('p1')]).when(startPayment(T0 + MINUTE))).toEqual(decided());
+      expect(given(reservationDecider, [...HELD, paymentStarted('p1')]).when(startPayment(T0 + MINUTE))).toEqual(
+        decided(),
+      );
     });
 
     it('refuses a second payment while one is in flight (PAYMENT_IN_PROGRESS)', () => {
-      expect(given(reservationDecider, [...HELD, paymentStarted('p1')]).when(startPayment(T0 + MINUTE, 'p2'))).toMatchObject(
-        refused('PAYMENT_IN_PROGRESS'),
-      );
+      expect(
+        given(reservationDecider, [...HELD, paymentStarted('p1')]).when(startPayment(T0 + MINUTE, 'p2')),
+      ).toMatchObject(refused('PAYMENT_IN_PROGRESS'));
     });
 
     it('is a no-op for the payment that already paid it, even after expiry', () => {
@@ -131,12 +139,16 @@ describe('reservation decider', () => {
 
     it('refuses another payment once paid (ALREADY_PAID)', () => {
       const history = [...HELD, paymentStarted('p1'), paid('p1')];
-      expect(given(reservationDecider, history).when(startPayment(T0 + MINUTE, 'p2'))).toMatchObject(refused('ALREADY_PAID'));
+      expect(given(reservationDecider, history).when(startPayment(T0 + MINUTE, 'p2'))).toMatchObject(
+        refused('ALREADY_PAID'),
+      );
     });
 
     it('allows a new payment after a failed one, while still held', () => {
       const history = [...HELD, paymentStarted('p1'), paymentFailed('p1')];
-      expect(given(reservationDecider, history).when(startPayment(T0 + MINUTE, 'p2'))).toEqual(decided(paymentStarted('p2')));
+      expect(given(reservationDecider, history).when(startPayment(T0 + MINUTE, 'p2'))).toEqual(
+        decided(paymentStarted('p2')),
+      );
     });
   });
 
@@ -144,29 +156,33 @@ describe('reservation decider', () => {
     const inFlight = [...HELD, paymentStarted('p1')];
 
     it('fails the payment in flight', () => {
-      expect(given(reservationDecider, inFlight).when(command('FailPayment', T0, { paymentId: 'p1', code: 'X' }))).toEqual(
-        decided(paymentFailed('p1', 'X')),
-      );
+      expect(
+        given(reservationDecider, inFlight).when(command('FailPayment', T0, { paymentId: 'p1', code: 'X' })),
+      ).toEqual(decided(paymentFailed('p1', 'X')));
     });
 
     it('ignores a failure or completion of a payment that is not in flight', () => {
-      expect(given(reservationDecider, inFlight).when(command('FailPayment', T0, { paymentId: 'p2', code: 'X' }))).toEqual(
+      expect(
+        given(reservationDecider, inFlight).when(command('FailPayment', T0, { paymentId: 'p2', code: 'X' })),
+      ).toEqual(decided());
+      expect(given(reservationDecider, inFlight).when(command('CompletePayment', T0, { paymentId: 'p2' }))).toEqual(
         decided(),
       );
-      expect(given(reservationDecider, inFlight).when(command('CompletePayment', T0, { paymentId: 'p2' }))).toEqual(decided());
-      expect(given(reservationDecider, HELD).when(command('CompletePayment', T0, { paymentId: 'p1' }))).toEqual(decided());
+      expect(given(reservationDecider, HELD).when(command('CompletePayment', T0, { paymentId: 'p1' }))).toEqual(
+        decided(),
+      );
     });
 
     it('completes the payment in flight with the reservation amount, even after expiresAt', () => {
-      expect(given(reservationDecider, inFlight).when(command('CompletePayment', EXPIRES + MINUTE, { paymentId: 'p1' }))).toEqual(
-        decided(paid('p1')),
-      );
+      expect(
+        given(reservationDecider, inFlight).when(command('CompletePayment', EXPIRES + MINUTE, { paymentId: 'p1' })),
+      ).toEqual(decided(paid('p1')));
     });
 
     it('completes once: a retried completion is a no-op', () => {
-      expect(given(reservationDecider, [...inFlight, paid('p1')]).when(command('CompletePayment', T0, { paymentId: 'p1' }))).toEqual(
-        decided(),
-      );
+      expect(
+        given(reservationDecider, [...inFlight, paid('p1')]).when(command('CompletePayment', T0, { paymentId: 'p1' })),
+      ).toEqual(decided());
     });
   });
 
@@ -204,7 +220,9 @@ describe('reservation decider', () => {
         [...HELD, { type: 'ReservationCancelled', data: { reservationId: R } }],
       ];
       for (const history of histories) {
-        expect(given(reservationDecider, history).when(cancel(T0 + MINUTE))).toMatchObject(refused('RESERVATION_NOT_HELD'));
+        expect(given(reservationDecider, history).when(cancel(T0 + MINUTE))).toMatchObject(
+          refused('RESERVATION_NOT_HELD'),
+        );
       }
     });
   });
@@ -225,7 +243,9 @@ describe('reservation decider', () => {
     });
 
     it('is a no-op while a payment is in flight, even past expiresAt', () => {
-      expect(given(reservationDecider, [...HELD, paymentStarted('p1')]).when(expire(EXPIRES + MINUTE))).toEqual(decided());
+      expect(given(reservationDecider, [...HELD, paymentStarted('p1')]).when(expire(EXPIRES + MINUTE))).toEqual(
+        decided(),
+      );
     });
 
     it('is a no-op once paid, cancelled or already expired', () => {
@@ -234,16 +254,22 @@ describe('reservation decider', () => {
         [...HELD, { type: 'ReservationCancelled', data: { reservationId: R } }],
         [...HELD, { type: 'ReservationExpired', data: { reservationId: R } }],
       ];
-      for (const history of histories) expect(given(reservationDecider, history).when(expire(EXPIRES + MINUTE))).toEqual(decided());
+      for (const history of histories)
+        expect(given(reservationDecider, history).when(expire(EXPIRES + MINUTE))).toEqual(decided());
     });
 
     it('expires after a failed payment once expiresAt has passed', () => {
-      expect(given(reservationDecider, [...HELD, paymentStarted('p1'), paymentFailed('p1')]).when(expire(EXPIRES))).toEqual(expired);
+      expect(
+        given(reservationDecider, [...HELD, paymentStarted('p1'), paymentFailed('p1')]).when(expire(EXPIRES)),
+      ).toEqual(expired);
     });
   });
 
   it('evolve records the payment in flight, clears it on failure and keeps the paying id', () => {
-    expect(fold(reservationDecider, [...HELD, paymentStarted('p1')])).toMatchObject({ phase: 'held', paymentInFlight: 'p1' });
+    expect(fold(reservationDecider, [...HELD, paymentStarted('p1')])).toMatchObject({
+      phase: 'held',
+      paymentInFlight: 'p1',
+    });
     expect(fold(reservationDecider, [...HELD, paymentStarted('p1'), paymentFailed('p1')])).toMatchObject({
       phase: 'held',
       paymentInFlight: undefined,

@@ -35,12 +35,18 @@ const debit = (paymentId: string, amount: number): DebitWallet => ({
   data: { userId: U, paymentId, amount },
   metadata: at(T0),
 });
-const refund = (paymentId: string): RefundWallet => ({ type: 'RefundWallet', data: { userId: U, paymentId }, metadata: at(T0) });
+const refund = (paymentId: string): RefundWallet => ({
+  type: 'RefundWallet',
+  data: { userId: U, paymentId },
+  metadata: at(T0),
+});
 
 describe('wallet decider', () => {
   describe('ChargeWallet', () => {
     it('adds the amount and records the balance after it', () => {
-      expect(given(walletDecider, [charged('c1', 100, 100)]).when(charge('c2', 50))).toEqual(decided(charged('c2', 50, 150)));
+      expect(given(walletDecider, [charged('c1', 100, 100)]).when(charge('c2', 50))).toEqual(
+        decided(charged('c2', 50, 150)),
+      );
     });
 
     it('applies the same chargeId once (a retried Idempotency-Key)', () => {
@@ -56,11 +62,15 @@ describe('wallet decider', () => {
 
   describe('DebitWallet', () => {
     it('takes the amount and records the balance after it', () => {
-      expect(given(walletDecider, [charged('c1', 100, 100)]).when(debit('p1', 30))).toEqual(decided(debited('p1', 30, 70)));
+      expect(given(walletDecider, [charged('c1', 100, 100)]).when(debit('p1', 30))).toEqual(
+        decided(debited('p1', 30, 70)),
+      );
     });
 
     it('may take the whole balance, down to exactly zero', () => {
-      expect(given(walletDecider, [charged('c1', 100, 100)]).when(debit('p1', 100))).toEqual(decided(debited('p1', 100, 0)));
+      expect(given(walletDecider, [charged('c1', 100, 100)]).when(debit('p1', 100))).toEqual(
+        decided(debited('p1', 100, 0)),
+      );
     });
 
     it('never goes below zero: refuses with INSUFFICIENT_BALANCE and writes no event', () => {
@@ -75,7 +85,9 @@ describe('wallet decider', () => {
     });
 
     it('applies the same paymentId once, even when the balance would no longer cover it', () => {
-      expect(given(walletDecider, [charged('c1', 100, 100), debited('p1', 80, 20)]).when(debit('p1', 80))).toEqual(decided());
+      expect(given(walletDecider, [charged('c1', 100, 100), debited('p1', 80, 20)]).when(debit('p1', 80))).toEqual(
+        decided(),
+      );
     });
 
     it('a second payment with another id is a second debit', () => {

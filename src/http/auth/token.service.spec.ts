@@ -1,0 +1,53 @@
+import jwt from 'jsonwebtoken';
+import { loadConfig } from '../../config';
+import { DomainError } from '../../shared/domain-error';
+import { TokenService } from './token.service';
+
+const config = loadConfig({ JWT_SECRET: 'a-test-secret-of-enough-length', ACCESS_TOKEN_TTL_SECONDS: '60' });
+const tokens = new TokenService(config);
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof DomainError ? error.code : 'NOT_A_DOMAIN_ERROR';
+  }
+};
+
+describe('TokenService', () => {
+  it('signs an access token that verifies back to its user and expires after the configured TTL', () => {
+    const { accessToken, expiresIn } = tokens.signAccess('user-1');
+    expect(expiresIn).toBe(60);
+    expect(tokens.verifyAccess(accessToken)).toEqual({ userId: 'user-1' });
+    const claims = jwt.decode(accessToken) as jwt.JwtPayload;
+    expect(claims.exp! - claims.iat!).toBe(60);
+    expect(jwt.decode(accessToken, { complete: true })?.header.alg).toBe('HS256');
+  });
+
+  it('refuses expired, forged and garbage access tokens as UNAUTHENTICATED', () => {
+    const expired = jwt.sign({ typ: 'access', exp: Math.floor(Date.now() / 1000) - 10 }, config.jwtSecret, {
+      subject: 'user-1',
+    });
+    const forged = jwt.sign({ typ: 'access' }, 'some-other-secret-entirely', { subject: 'user-1' });
+    const unsigned = jwt.sign({ typ: 'access', sub: 'user-1' }, '', { algorithm: 'none' });
+    for (const token of [expired, forged, unsigned, 'not.a.jwt', '']) {
+      expect(codeOf(() => tokens.verifyAccess(token))).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('round-trips queue claims, the same entry always giving the same token', () => {
+    const claims = { userId: 'user-1', concertId: 'c-1', entryId: 'e-1' };
+    const token = tokens.signQueue(claims);
+    expect(tokens.verifyQueue(token)).toEqual(claims);
+    expect(tokens.signQueue(claims)).toBe(token);
+    expect((jwt.decode(token) as jwt.JwtPayload).exp).toBeUndefined();
+  });
+
+  it('never accepts one kind of token as the other', () => {
+    const queue = tokens.signQueue({ userId: 'user-1', concertId: 'c-1', entryId: 'e-1' });
+    const { accessToken } = tokens.signAccess('user-1');
+    expect(codeOf(() => tokens.verifyAccess(queue))).toBe('UNAUTHENTICATED');
+    expect(codeOf(() => tokens.verifyQueue(accessToken))).toBe('INVALID_QUEUE_TOKEN');
+  });
+});

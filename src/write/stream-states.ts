@@ -1,0 +1,29 @@
+import { RecordedEvent } from '../event-store/event-store.port';
+import { Decider, Event } from '../shared/decider';
+import { StreamStateCache } from '../shared/stream-state-cache';
+import { ConcertCreated, concertDecider } from './catalog/concert.decider';
+import { admissionDecider } from './queue/admission.decider';
+import { queueEntryDecider } from './queue/queue-entry.decider';
+import { reservationDecider } from './reservations/reservation.decider';
+import { seatDecider, seatStream } from './reservations/seat.decider';
+import { userDecider } from './users/user.decider';
+import { walletDecider } from './wallet/wallet.decider';
+
+/** Every stream category and the decider that folds it. */
+const DECIDERS = {
+  Username: userDecider,
+  Concert: concertDecider,
+  QueueEntry: queueEntryDecider,
+  QueueAdmission: admissionDecider,
+  Seat: seatDecider,
+  Reservation: reservationDecider,
+  Wallet: walletDecider,
+} as unknown as Record<string, Decider<unknown, never, Event>>;
+
+/** A new concert's seats have no events yet: their first hold needs no read. */
+const announcedStreams = (event: RecordedEvent): readonly string[] =>
+  event.type === 'ConcertCreated'
+    ? (event.data as ConcertCreated['data']).schedules.flatMap((s) => s.seats.map((seat) => seatStream(seat.seatId)))
+    : [];
+
+export const createStreamStateCache = () => new StreamStateCache(DECIDERS, announcedStreams);
