@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   const url = process.env.API_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
   const secrets = join(process.env.DATA_DIR ?? './data', 'secrets.json');
   const adminKey =
-    process.env.ADMIN_KEY ?? (existsSync(secrets) ? (JSON.parse(readFileSync(secrets, 'utf8')) as { adminKey: string }).adminKey : undefined);
+    process.env.ADMIN_KEY ??
+    (existsSync(secrets) ? (JSON.parse(readFileSync(secrets, 'utf8')) as { adminKey: string }).adminKey : undefined);
   if (!adminKey) throw new Error(`set ADMIN_KEY (no ${secrets} found)`);
   const seats = Number(process.env.SEED_SEATS ?? 50);
   const response = await fetch(`${url}/v1/admin/concerts`, {
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   const body = (await response.json()) as { concertId: string; schedules: { scheduleId: string; seatIds: string[] }[] };
   if (response.status !== 201) throw new Error(`seed failed: ${response.status} ${JSON.stringify(body)}`);
   console.log(`concertId  ${body.concertId}`);
-  for (const s of body.schedules) console.log(`scheduleId ${s.scheduleId}  seats ${s.seatIds[0]} .. ${s.seatIds[s.seatIds.length - 1]}`);
+  for (const s of body.schedules)
+    console.log(`scheduleId ${s.scheduleId}  seats ${s.seatIds[0]} .. ${s.seatIds[s.seatIds.length - 1]}`);
 }
 
 main().catch((error: unknown) => {

@@ -30,7 +30,8 @@ export type AppConfig = {
   readonly port: number;
   readonly host: string;
   readonly profile: 'embedded' | 'production';
-  readonly eventStore: { readonly kind: 'pglite'; readonly dataDir?: string } | { readonly kind: 'postgres'; readonly url: string };
+  readonly eventStore:
+    { readonly kind: 'pglite'; readonly dataDir?: string } | { readonly kind: 'postgres'; readonly url: string };
   readonly holdTtlSeconds: number;
   readonly queueActiveCapacity: number;
   readonly queueActiveTtlSeconds: number;
@@ -57,7 +58,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: e.PORT,
     host: e.HOST,
     profile: e.PROFILE,
-    eventStore: storeKind === 'postgres' ? { kind: 'postgres', url: e.DATABASE_URL! } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    eventStore:
+      storeKind === 'postgres' ? { kind: 'postgres', url: e.DATABASE_URL! } : { kind: 'pglite', dataDir: e.DATA_DIR },
     holdTtlSeconds: e.HOLD_TTL_SECONDS,
     queueActiveCapacity: e.QUEUE_ACTIVE_CAPACITY,
     queueActiveTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS,

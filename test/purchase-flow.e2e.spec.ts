@@ -38,10 +38,12 @@ describe('the whole purchase flow over HTTP', () => {
       expiresAt: expect.any(String),
     });
     const position = hold.headers.get('x-event-position')!;
-    const seats = await user.call('GET', `/v1/schedules/${scheduleId}/seats`, undefined, { 'x-min-position': position });
-    expect(seats.body.filter((s: { status: string }) => s.status === 'HELD').map((s: { seatId: string }) => s.seatId)).toEqual(
-      seatIds.slice(0, 2),
-    );
+    const seats = await user.call('GET', `/v1/schedules/${scheduleId}/seats`, undefined, {
+      'x-min-position': position,
+    });
+    expect(
+      seats.body.filter((s: { status: string }) => s.status === 'HELD').map((s: { seatId: string }) => s.seatId),
+    ).toEqual(seatIds.slice(0, 2));
 
     const poor = await user.pay(hold.body.reservationId);
     expect(poor.status).toBe(402);
@@ -50,10 +52,17 @@ describe('the whole purchase flow over HTTP', () => {
     expect((await user.charge(5000)).body).toEqual({ balance: 5000 });
     const paid = await user.pay(hold.body.reservationId);
     expect(paid.status).toBe(201);
-    expect(paid.body).toEqual({ paymentId: expect.any(String), reservationId: hold.body.reservationId, amount: 2000, balance: 3000 });
+    expect(paid.body).toEqual({
+      paymentId: expect.any(String),
+      reservationId: hold.body.reservationId,
+      amount: 2000,
+      balance: 3000,
+    });
 
     const after = { 'x-min-position': paid.headers.get('x-event-position')! };
-    expect((await user.call('GET', `/v1/reservations/${hold.body.reservationId}`, undefined, after)).body.status).toBe('PAID');
+    expect((await user.call('GET', `/v1/reservations/${hold.body.reservationId}`, undefined, after)).body.status).toBe(
+      'PAID',
+    );
     expect((await user.call('GET', '/v1/wallet', undefined, after)).body).toEqual({ balance: 3000 });
     expect((await user.status()).body.status).toBe('DONE');
     const again2 = await user.pay(hold.body.reservationId);

@@ -38,7 +38,14 @@ const commandHandlers = [
   PayReservationHandler,
   ChargeWalletHandler,
 ];
-const queryHandlers = [GetConcertsHandler, GetSchedulesHandler, GetSeatsHandler, GetQueueStatusHandler, GetReservationHandler, GetWalletHandler];
+const queryHandlers = [
+  GetConcertsHandler,
+  GetSchedulesHandler,
+  GetSeatsHandler,
+  GetQueueStatusHandler,
+  GetReservationHandler,
+  GetWalletHandler,
+];
 
 @Module({})
 export class AppModule {

@@ -22,7 +22,6 @@ import { Lifecycle } from './lifecycle';
 import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
 import { ReadinessService } from './readiness.service';
 
-
 export type CoreOptions = {
   readonly clock?: Clock;
   readonly faults?: Faults;
@@ -59,7 +58,10 @@ export class CoreModule {
           useFactory: (store: SqlEventStore) => {
             const documents = new InMemoryDocumentStore();
             const runner = new ProjectionRunner(store, documents, ALL_PROJECTIONS, (projection, event, error) =>
-              logger.error({ err: error, projection, position: event.position, type: event.type }, 'poison event skipped'),
+              logger.error(
+                { err: error, projection, position: event.position, type: event.type },
+                'poison event skipped',
+              ),
             );
             return new ReadModels(documents, runner);
           },
@@ -78,11 +80,17 @@ export class CoreModule {
         {
           provide: ADMISSION_PROCESS,
           useFactory: (store: SqlEventStore, readModels: ReadModels, clock: Clock) =>
-            new AdmissionProcess(store, readModels, new Lease(store.client, 'queue-admission', config.instanceId, 3_000), clock, {
-              capacity: config.queueActiveCapacity,
-              activeTtlSeconds: config.queueActiveTtlSeconds,
-              tickMs,
-            }),
+            new AdmissionProcess(
+              store,
+              readModels,
+              new Lease(store.client, 'queue-admission', config.instanceId, 3_000),
+              clock,
+              {
+                capacity: config.queueActiveCapacity,
+                activeTtlSeconds: config.queueActiveTtlSeconds,
+                tickMs,
+              },
+            ),
           inject: [EVENT_STORE, READ_MODELS, CLOCK],
         },
         {
@@ -104,7 +112,20 @@ export class CoreModule {
         ReadinessService,
         { provide: READINESS, useExisting: ReadinessService },
       ],
-      exports: [CONFIG, CLOCK, FAULTS, EVENT_STORE, SQL_CLIENT, READ_MODELS, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, ADMISSION_PROCESS, RESERVATION_SWEEPER, Lifecycle, READINESS],
+      exports: [
+        CONFIG,
+        CLOCK,
+        FAULTS,
+        EVENT_STORE,
+        SQL_CLIENT,
+        READ_MODELS,
+        HOLD_SEATS_PROCESS,
+        PAY_RESERVATION_PROCESS,
+        ADMISSION_PROCESS,
+        RESERVATION_SWEEPER,
+        Lifecycle,
+        READINESS,
+      ],
     };
   }
 }

@@ -32,7 +32,10 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     const states = stateCacheOf(this.store);
     if (states) this.readModels.runner.onApplied((events) => states.observe(events));
     await this.readModels.runner.start();
-    this.logger.log({ position: this.readModels.position, ms: Date.now() - started }, 'read models rebuilt from the log');
+    this.logger.log(
+      { position: this.readModels.position, ms: Date.now() - started },
+      'read models rebuilt from the log',
+    );
     this.admission.start();
     this.sweeper.start();
     this.lagTimer = setInterval(() => void this.measureLag(), 1_000);

@@ -84,7 +84,8 @@ export function eventStoreContract(open: () => Promise<EventStore>, openSecond?:
       Array.from({ length: appenders }, async (_, a) => {
         const id = stream('Race');
         const writer = writers[a % writers.length];
-        for (let i = 0; i < perAppender; i++) await writer.append(id, [event('Raced', { a, i })], i === 0 ? 'no_stream' : i - 1);
+        for (let i = 0; i < perAppender; i++)
+          await writer.append(id, [event('Raced', { a, i })], i === 0 ? 'no_stream' : i - 1);
       }),
     );
     const expected = appenders * perAppender;

@@ -103,7 +103,13 @@ export class SqlEventStore implements EventStore {
     const streamIds = [...new Set(batch.map((request) => request.streamId))];
     const eventIds = batch.flatMap((request) => request.events.map((event) => event.id));
     // One round trip for the head, the streams' revisions and any event ids already written.
-    const { rows } = await tx.query<{ kind: string; key: string | null; a: string | null; b: string | null; c: string | null }>(
+    const { rows } = await tx.query<{
+      kind: string;
+      key: string | null;
+      a: string | null;
+      b: string | null;
+      c: string | null;
+    }>(
       `SELECT 'head' AS kind, NULL AS key, coalesce(max(position), 0)::text AS a, NULL AS b, NULL AS c FROM events
        UNION ALL
        SELECT 'stream', stream_id, max(revision)::text, NULL, NULL FROM events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
@@ -207,7 +213,9 @@ export class SqlEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number> {
-    const { rows } = await this.sql.query<{ head: string }>('SELECT coalesce(max(position), 0)::text AS head FROM events');
+    const { rows } = await this.sql.query<{ head: string }>(
+      'SELECT coalesce(max(position), 0)::text AS head FROM events',
+    );
     return Number(rows[0].head);
   }
 

@@ -1,4 +1,8 @@
-import type { ReservationEvent, ReservationPhase, ReservationRequested } from '../write/reservations/reservation.decider';
+import type {
+  ReservationEvent,
+  ReservationPhase,
+  ReservationRequested,
+} from '../write/reservations/reservation.decider';
 import { Document, Projection, data } from './projection';
 
 export type ReservationDoc = Document &
@@ -28,7 +32,14 @@ export const reservationsProjection: Projection<ReservationDoc> = {
     const event = recorded as unknown as ReservationEvent;
     const updatedAt = recorded.recordedAt.getTime();
     if (event.type === 'ReservationRequested') {
-      return { position: 0, ...event.data, phase: 'pending', paymentInFlight: undefined, paymentId: undefined, updatedAt };
+      return {
+        position: 0,
+        ...event.data,
+        phase: 'pending',
+        paymentInFlight: undefined,
+        paymentId: undefined,
+        updatedAt,
+      };
     }
     if (!doc) return doc;
     doc.updatedAt = updatedAt;

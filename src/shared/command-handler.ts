@@ -32,7 +32,7 @@ export async function handleCommand<State, C extends Command, E extends Event>(
 ): Promise<Handled<State, E>> {
   const cache = stateCacheOf(store);
   let trustCache = true;
-  for (let conflicts = 0; ; ) {
+  for (let conflicts = 0; ;) {
     const cached = trustCache ? cache?.get(streamId) : undefined;
     trustCache = false;
     let state: State;

@@ -39,6 +39,8 @@ export class Lease {
   async release(): Promise<void> {
     if (!this.held) return;
     this.held = false;
-    await this.sql.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [this.name, this.holder]).catch(() => undefined);
+    await this.sql
+      .query('DELETE FROM leases WHERE name = $1 AND holder = $2', [this.name, this.holder])
+      .catch(() => undefined);
   }
 }

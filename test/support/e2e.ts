@@ -56,7 +56,8 @@ export async function makeActive(users: readonly User[], concertId: string, time
   await Promise.all(
     users.map(async (user) => {
       const joined = await user.join(concertId);
-      if (joined.status !== 201 && joined.status !== 200) throw new Error(`join: ${joined.status} ${JSON.stringify(joined.body)}`);
+      if (joined.status !== 201 && joined.status !== 200)
+        throw new Error(`join: ${joined.status} ${JSON.stringify(joined.body)}`);
       const status = await user.waitForStatus('ACTIVE', timeoutMs);
       if (status.body?.status !== 'ACTIVE') throw new Error(`never ACTIVE: ${JSON.stringify(status.body)}`);
     }),
@@ -140,7 +141,8 @@ export function expectProblem(response: Response, status?: number, code?: string
 }
 
 /** Stack frames, source paths or internal error names have no business in a response. */
-export const STACK_TRACE = /\bat [^\s]+ \(|\bat (?:async )?\/|\/work\/|node_modules|\.ts:\d+|\.js:\d+|InjectedFault|WrongExpectedRevision|Error: /;
+export const STACK_TRACE =
+  /\bat [^\s]+ \(|\bat (?:async )?\/|\/work\/|node_modules|\.ts:\d+|\.js:\d+|InjectedFault|WrongExpectedRevision|Error: /;
 
 /** A small deterministic PRNG (mulberry32), so that a failing concurrency run can be replayed. */
 export function prng(seed: number): () => number {

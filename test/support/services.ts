@@ -2,11 +2,7 @@
  * Integration suites run when their service URL is set. Under
  * REQUIRE_SERVICES=1 (CI) a missing URL fails the suite instead of skipping it.
  */
-export function describeWithService(
-  variable: string,
-  name: string,
-  body: (url: string) => void,
-): void {
+export function describeWithService(variable: string, name: string, body: (url: string) => void): void {
   const url = process.env[variable];
   if (url) {
     describe(name, () => body(url));

@@ -35,6 +35,7 @@ export class QueueAccess {
       throw new DomainError('QUEUE_NOT_ACTIVE', 'this queue token is for another concert');
     }
     const status = queueEntryStatus(entry, this.clock.now().getTime());
-    if (status !== 'ACTIVE') throw new DomainError('QUEUE_NOT_ACTIVE', `queue token is ${status}, not ACTIVE`, { status });
+    if (status !== 'ACTIVE')
+      throw new DomainError('QUEUE_NOT_ACTIVE', `queue token is ${status}, not ACTIVE`, { status });
   }
 }

@@ -62,6 +62,8 @@ export class ReservationQueriesController {
 
   @Get(':reservationId')
   get(@Param('reservationId') reservationId: string, @CurrentUser() userId: string) {
-    return this.queries.execute(new GetReservation(parseId(reservationId, 'reservation', 'RESERVATION_NOT_FOUND'), userId));
+    return this.queries.execute(
+      new GetReservation(parseId(reservationId, 'reservation', 'RESERVATION_NOT_FOUND'), userId),
+    );
   }
 }

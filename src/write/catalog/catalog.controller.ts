@@ -19,7 +19,12 @@ const createConcertBody = z.strictObject({
       z.strictObject({
         startsAt: z.iso.datetime({ offset: true }),
         seats: z
-          .array(z.strictObject({ seatNo: z.number().int().min(1).max(1_000_000), price: z.number().int().min(0).max(MAX_PRICE) }))
+          .array(
+            z.strictObject({
+              seatNo: z.number().int().min(1).max(1_000_000),
+              price: z.number().int().min(0).max(MAX_PRICE),
+            }),
+          )
           .min(1)
           .max(100_000)
           .refine((seats) => new Set(seats.map((s) => s.seatNo)).size === seats.length, 'seat numbers must be unique'),

@@ -8,12 +8,19 @@ export const seatIdOf = (scheduleId: string, seatNo: number) => `${scheduleId}.$
 export type SeatDefinition = { seatId: string; seatNo: number; price: number };
 export type ScheduleDefinition = { scheduleId: string; startsAt: string; seats: SeatDefinition[] };
 
-export type ConcertCreated = Event<'ConcertCreated', { concertId: string; title: string; schedules: ScheduleDefinition[] }>;
+export type ConcertCreated = Event<
+  'ConcertCreated',
+  { concertId: string; title: string; schedules: ScheduleDefinition[] }
+>;
 export type ConcertEvent = ConcertCreated;
 
 export type CreateConcert = Command<
   'CreateConcert',
-  { concertId: string; title: string; schedules: { scheduleId: string; startsAt: string; seats: { seatNo: number; price: number }[] }[] }
+  {
+    concertId: string;
+    title: string;
+    schedules: { scheduleId: string; startsAt: string; seats: { seatNo: number; price: number }[] }[];
+  }
 >;
 export type ConcertCommand = CreateConcert;
 
@@ -45,7 +52,9 @@ export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent>
             seats: schedule.seats.map((seat) => ({ ...seat, seatId: seatIdOf(schedule.scheduleId, seat.seatNo) })),
           };
         });
-        return [{ type: 'ConcertCreated', data: { concertId: command.data.concertId, title: command.data.title, schedules } }];
+        return [
+          { type: 'ConcertCreated', data: { concertId: command.data.concertId, title: command.data.title, schedules } },
+        ];
       }
       default:
         return assertNever(command.type);

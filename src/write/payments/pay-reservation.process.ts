@@ -46,7 +46,11 @@ export class PayReservationProcess {
     return this.proceed(started.state.request!, paymentId, metadata);
   }
 
-  async proceed(request: ReservationRequested['data'], paymentId: string, metadata: CommandMetadata): Promise<PaymentOutcome> {
+  async proceed(
+    request: ReservationRequested['data'],
+    paymentId: string,
+    metadata: CommandMetadata,
+  ): Promise<PaymentOutcome> {
     const { reservationId, userId, amount, seatIds } = request;
     const fail = async (code: string) =>
       handleCommand(this.store, reservationStream(reservationId), reservationDecider, {

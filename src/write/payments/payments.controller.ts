@@ -35,7 +35,9 @@ export class PaymentsController {
   ) {
     const { reservationId } = parseBody(payBody, body);
     const paymentId = idFromKey(userId, `payment:${reservationId}`, idempotencyKeyOf(request));
-    const { position, ...payment } = await this.commands.execute(new PayReservationCommand(reservationId, paymentId, token));
+    const { position, ...payment } = await this.commands.execute(
+      new PayReservationCommand(reservationId, paymentId, token),
+    );
     await withPosition(reply, this.readModels, position);
     return payment;
   }

@@ -59,7 +59,11 @@ export const admissionDecider: Decider<AdmissionState, AdmissionCommand, Admissi
         const { concertId, candidates, completedEntryIds, capacity, activeTtlSeconds } = command.data;
         const free = capacity - activeEntries(state, now, completedEntryIds).length;
         if (free <= 0) return [];
-        const next = candidates.filter((c) => c.joinedPosition > state.servedUpTo).slice(0, free);
+        // Sorted here so FIFO never depends on the caller's ordering.
+        const next = candidates
+          .filter((c) => c.joinedPosition > state.servedUpTo)
+          .sort((x, y) => x.joinedPosition - y.joinedPosition)
+          .slice(0, free);
         if (next.length === 0) return [];
         const activeUntil = new Date(now.getTime() + activeTtlSeconds * 1000).toISOString();
         return [{ type: 'QueueAdmitted', data: { concertId, entries: [...next], activeUntil } }];

@@ -36,9 +36,14 @@ export class AdmissionProcess {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.halt();
     await this.running;
     await this.lease.release();
+  }
+
+  /** Stops ticking without handing the lease over, as a crashed process would. */
+  halt(): void {
+    clearInterval(this.timer);
   }
 
   get isLeader(): boolean {
@@ -87,7 +92,12 @@ export class AdmissionProcess {
     const stream = admissionStream(queue.concertId);
     const result = await this.store.append(
       stream,
-      events.map((event) => ({ id: crypto.randomUUID(), type: event.type, data: event.data, metadata: command.metadata })),
+      events.map((event) => ({
+        id: crypto.randomUUID(),
+        type: event.type,
+        data: event.data,
+        metadata: command.metadata,
+      })),
       ledger.revision,
     );
     this.ledgers.set(queue.concertId, {
@@ -98,10 +108,7 @@ export class AdmissionProcess {
 
   private async load(concertId: string): Promise<Ledger> {
     const recorded = await this.store.readStream(admissionStream(concertId));
-    const state = recorded.reduce(
-      (s, e) => admissionDecider.evolve(s, e as never),
-      admissionDecider.initialState(),
-    );
+    const state = recorded.reduce((s, e) => admissionDecider.evolve(s, e as never), admissionDecider.initialState());
     const ledger: Ledger = { state, revision: recorded.length ? recorded[recorded.length - 1].revision : 'no_stream' };
     this.ledgers.set(concertId, ledger);
     return ledger;

@@ -31,7 +31,9 @@ export const queueEntryDecider: Decider<QueueEntryState, QueueEntryCommand, Queu
       case 'QueueJoined':
         return { current: { entryId: event.data.entryId, completed: false } };
       case 'QueueCompleted':
-        return state.current?.entryId === event.data.entryId ? { current: { ...state.current, completed: true } } : state;
+        return state.current?.entryId === event.data.entryId
+          ? { current: { ...state.current, completed: true } }
+          : state;
       default:
         return assertNever(event);
     }

@@ -25,14 +25,19 @@ export class QueueController {
 
   /** 201 with a new token, or 200 with the same token while the user's entry is still live. */
   @Post()
-  async join(@Param('concertId') rawConcertId: string, @CurrentUser() userId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  async join(
+    @Param('concertId') rawConcertId: string,
+    @CurrentUser() userId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const concertId = parseId(rawConcertId, 'concertId');
     const { entryId, created, position } = await this.commands.execute(new JoinQueueCommand(concertId, userId));
     await withPosition(reply, this.readModels, position);
     reply.status(created ? 201 : 200);
     const queue = this.readModels.queue(concertId);
     const entry = queue?.entries.get(entryId);
-    const view = queue && entry ? describeEntry(queue, entry, this.clock.now().getTime(), this.config) : { status: 'WAITING' };
+    const view =
+      queue && entry ? describeEntry(queue, entry, this.clock.now().getTime(), this.config) : { status: 'WAITING' };
     return { queueToken: this.tokens.signQueue({ userId, concertId, entryId }), ...view };
   }
 }

@@ -55,7 +55,8 @@ export class HoldSeatsProcess {
     const late = Date.parse(expiresAt) <= metadata.now.getTime();
     if (unavailable.length > 0 || late) {
       await this.compensate(request, unavailable, late ? 'expired' : 'hold-failed', metadata);
-      if (late) throw new DomainError('HOLD_EXPIRED', `reservation ${reservationId} expired before its seats were held`);
+      if (late)
+        throw new DomainError('HOLD_EXPIRED', `reservation ${reservationId} expired before its seats were held`);
       throw new DomainError('SEAT_UNAVAILABLE', `seats not available: ${unavailable.join(', ')}`, {
         seatIds: unavailable,
       });

@@ -50,7 +50,8 @@ export class ReservationSweeper {
 
   private track(events: readonly RecordedEvent[]): void {
     for (const event of events) {
-      if (event.streamId.startsWith('Reservation-')) this.open.add((event.data as { reservationId: string }).reservationId);
+      if (event.streamId.startsWith('Reservation-'))
+        this.open.add((event.data as { reservationId: string }).reservationId);
     }
   }
 
@@ -95,7 +96,13 @@ export class ReservationSweeper {
         const stillHeld = doc.seatIds.filter((id) => schedule?.seats.get(id)?.holder === doc.reservationId);
         if (stillHeld.length === 0) return true;
         if (doc.phase === 'expired' || stale) {
-          await releaseSeats(this.store, stillHeld, doc.reservationId, doc.phase === 'expired' ? 'expired' : 'cancelled', metadata);
+          await releaseSeats(
+            this.store,
+            stillHeld,
+            doc.reservationId,
+            doc.phase === 'expired' ? 'expired' : 'cancelled',
+            metadata,
+          );
         }
         return false;
       }

@@ -118,7 +118,8 @@ export const reservationDecider: Decider<ReservationState, ReservationCommand, R
         }
         if (state.paymentInFlight === paymentId) return [];
         if (state.paymentInFlight) return refuse('PAYMENT_IN_PROGRESS', `reservation ${reservationId} is being paid`);
-        if (state.phase !== 'held' || expired) return refuse('HOLD_EXPIRED', `reservation ${reservationId} is no longer held`);
+        if (state.phase !== 'held' || expired)
+          return refuse('HOLD_EXPIRED', `reservation ${reservationId} is no longer held`);
         return [{ type: 'PaymentStarted', data: { reservationId, paymentId, userId, amount: state.request.amount } }];
       }
       case 'FailPayment':

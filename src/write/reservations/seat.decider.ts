@@ -10,7 +10,10 @@ export type SeatSold = Event<'SeatSold', { seatId: string; reservationId: string
 export type SeatEvent = SeatHeld | SeatReleased | SeatSold;
 export type ReleaseReason = 'cancelled' | 'expired' | 'hold-failed' | 'payment-failed';
 
-export type HoldSeat = Command<'HoldSeat', { seatId: string; reservationId: string; userId: string; expiresAt: string }>;
+export type HoldSeat = Command<
+  'HoldSeat',
+  { seatId: string; reservationId: string; userId: string; expiresAt: string }
+>;
 export type ReleaseSeat = Command<'ReleaseSeat', { seatId: string; reservationId: string; reason: ReleaseReason }>;
 export type SellSeat = Command<'SellSeat', { seatId: string; reservationId: string; paymentId: string }>;
 export type SeatCommand = HoldSeat | ReleaseSeat | SellSeat;
@@ -26,7 +29,10 @@ export const seatDecider: Decider<SeatState, SeatCommand, SeatEvent> = {
   evolve: (state, event) => {
     switch (event.type) {
       case 'SeatHeld':
-        return { ...state, hold: { reservationId: event.data.reservationId, expiresAt: Date.parse(event.data.expiresAt) } };
+        return {
+          ...state,
+          hold: { reservationId: event.data.reservationId, expiresAt: Date.parse(event.data.expiresAt) },
+        };
       case 'SeatReleased':
         return state.hold?.reservationId === event.data.reservationId ? { hold: undefined, soldTo: undefined } : state;
       case 'SeatSold':

@@ -27,7 +27,8 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
   decide: (command, state) => {
     switch (command.type) {
       case 'RegisterUser':
-        if (state.status === 'registered') return refuse('USERNAME_TAKEN', `username ${command.data.username} is taken`);
+        if (state.status === 'registered')
+          return refuse('USERNAME_TAKEN', `username ${command.data.username} is taken`);
         return [{ type: 'UserRegistered', data: command.data }];
       default:
         return assertNever(command.type);

@@ -6,9 +6,18 @@ export const walletStream = (userId: string) => `Wallet-${userId}`;
 /** Keeps every balance an exact integer in JavaScript. */
 export const MAX_BALANCE = 1_000_000_000_000;
 
-export type WalletCharged = Event<'WalletCharged', { userId: string; chargeId: string; amount: number; balance: number }>;
-export type WalletDebited = Event<'WalletDebited', { userId: string; paymentId: string; amount: number; balance: number }>;
-export type WalletRefunded = Event<'WalletRefunded', { userId: string; paymentId: string; amount: number; balance: number }>;
+export type WalletCharged = Event<
+  'WalletCharged',
+  { userId: string; chargeId: string; amount: number; balance: number }
+>;
+export type WalletDebited = Event<
+  'WalletDebited',
+  { userId: string; paymentId: string; amount: number; balance: number }
+>;
+export type WalletRefunded = Event<
+  'WalletRefunded',
+  { userId: string; paymentId: string; amount: number; balance: number }
+>;
 export type WalletEvent = WalletCharged | WalletDebited | WalletRefunded;
 
 export type ChargeWallet = Command<'ChargeWallet', { userId: string; chargeId: string; amount: number }>;
@@ -46,6 +55,8 @@ export const walletDecider: Decider<WalletState, WalletCommand, WalletEvent> = {
     switch (command.type) {
       case 'ChargeWallet': {
         const { userId, chargeId, amount } = command.data;
+        if (!Number.isSafeInteger(amount) || amount <= 0)
+          return refuse('VALIDATION_FAILED', 'a charge is a positive integer');
         if (state.charges.has(chargeId)) return [];
         if (state.balance + amount > MAX_BALANCE) {
           return refuse('BALANCE_LIMIT_EXCEEDED', `a balance cannot exceed ${MAX_BALANCE}`);
@@ -54,6 +65,8 @@ export const walletDecider: Decider<WalletState, WalletCommand, WalletEvent> = {
       }
       case 'DebitWallet': {
         const { userId, paymentId, amount } = command.data;
+        if (!Number.isSafeInteger(amount) || amount < 0)
+          return refuse('VALIDATION_FAILED', 'a debit is a non-negative integer');
         if (state.debits.has(paymentId)) return [];
         if (state.balance < amount) {
           return refuse('INSUFFICIENT_BALANCE', `balance ${state.balance} is below ${amount}`, {

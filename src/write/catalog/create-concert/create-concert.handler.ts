@@ -6,7 +6,10 @@ import { handleCommand } from '../../../shared/command-handler';
 import { metadataAt } from '../../../shared/metadata';
 import { CreateConcert, concertDecider, concertStream } from '../concert.decider';
 
-export type NewConcert = { title: string; schedules: { startsAt: string; seats: { seatNo: number; price: number }[] }[] };
+export type NewConcert = {
+  title: string;
+  schedules: { startsAt: string; seats: { seatNo: number; price: number }[] }[];
+};
 export type CreatedConcert = { concertId: string; schedules: { scheduleId: string; seatIds: string[] }[] };
 
 export class CreateConcertCommand extends Command<CreatedConcert & { position: number }> {
@@ -36,11 +39,20 @@ export class CreateConcertHandler implements ICommandHandler<CreateConcertComman
       metadata: metadataAt(this.clock.now()),
     };
     // A retried request (same derived concert id) is answered from what was written.
-    const { events, state, position } = await handleCommand(this.store, concertStream(concertId), concertDecider, command, () => `${concertId}:created`);
+    const { events, state, position } = await handleCommand(
+      this.store,
+      concertStream(concertId),
+      concertDecider,
+      command,
+      () => `${concertId}:created`,
+    );
     const created = events[0]?.data ?? state.created!;
     return {
       concertId,
-      schedules: created.schedules.map((s) => ({ scheduleId: s.scheduleId, seatIds: s.seats.map((seat) => seat.seatId) })),
+      schedules: created.schedules.map((s) => ({
+        scheduleId: s.scheduleId,
+        seatIds: s.seats.map((seat) => seat.seatId),
+      })),
       position: position ?? (await this.store.headPosition()),
     };
   }

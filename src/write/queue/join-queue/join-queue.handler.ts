@@ -28,17 +28,23 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
 
   async execute({ concertId, userId }: JoinQueueCommand) {
     if (!this.readModels.concert(concertId)) await this.readModels.catchUp(this.store);
-    if (!this.readModels.concert(concertId)) throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
+    if (!this.readModels.concert(concertId))
+      throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
     const now = this.clock.now();
     const queue = this.readModels.queue(concertId);
     const expiredEntryIds = (queue?.entriesByUser.get(userId) ?? []).filter(
       (id) => queueEntryStatus(queue!.entries.get(id)!, now.getTime()) === 'EXPIRED',
     );
-    const { events, state, position } = await handleCommand(this.store, queueEntryStream(concertId, userId), queueEntryDecider, {
-      type: 'JoinQueue',
-      data: { entryId: crypto.randomUUID(), concertId, userId, expiredEntryIds },
-      metadata: metadataAt(now),
-    });
+    const { events, state, position } = await handleCommand(
+      this.store,
+      queueEntryStream(concertId, userId),
+      queueEntryDecider,
+      {
+        type: 'JoinQueue',
+        data: { entryId: crypto.randomUUID(), concertId, userId, expiredEntryIds },
+        metadata: metadataAt(now),
+      },
+    );
     return {
       entryId: state.current!.entryId,
       created: events.length > 0,
