@@ -22,6 +22,7 @@ export class AdmissionProcess {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly logger = new Logger('AdmissionProcess');
+  private again = false;
 
   constructor(
     private readonly store: EventStore,
@@ -33,6 +34,12 @@ export class AdmissionProcess {
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.settings.tickMs);
+    // A join or a payment is a reason to look now rather than at the next tick.
+    this.readModels.runner.onApplied((events) => {
+      if (this.lease.isHeld && events.some((e) => e.type === 'QueueJoined' || e.type === 'QueueCompleted')) {
+        void this.tick();
+      }
+    });
   }
 
   async stop(): Promise<void> {
@@ -51,9 +58,17 @@ export class AdmissionProcess {
   }
 
   tick(): Promise<void> {
-    if (!this.running) {
-      this.running = this.admitAll().finally(() => (this.running = undefined));
+    if (this.running) {
+      this.again = true;
+      return this.running;
     }
+    this.running = this.admitAll().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.tick();
+      }
+    });
     return this.running;
   }
 
