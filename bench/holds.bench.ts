@@ -16,11 +16,12 @@ const SEATS = 20_000;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PORT = Number(process.env.BENCH_PORT ?? 3901);
-const ADMIN_KEY = 'bench-admin-key-123456';
+const ADMIN_KEY = process.env.ADMIN_KEY ?? 'bench-admin-key-123456';
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const service = spawn(
+  // BENCH_URL points the bench at a service you started yourself (for profiling it).
+  const service = process.env.BENCH_URL ? undefined : spawn(
     process.execPath,
     [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(__dirname, '..', 'src', 'main.js')],
     {
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     },
   );
   try {
-    const url = `http://127.0.0.1:${PORT}`;
+    const url = process.env.BENCH_URL ?? `http://127.0.0.1:${PORT}`;
     await waitForReady(url);
     const client = new Client(url, ADMIN_KEY);
     progress(`creating a schedule of ${SEATS} seats`);
@@ -89,8 +90,10 @@ async function main(): Promise<void> {
     console.log(`holds/s ${summary.holdsPerSecond}  p50 ${summary.p50ms} ms  p99 ${summary.p99ms} ms`);
     console.log(JSON.stringify(summary));
   } finally {
-    service.kill('SIGTERM');
-    await new Promise((resolve) => service.once('exit', resolve));
+    if (service) {
+      service.kill('SIGTERM');
+      await new Promise((resolve) => service.once('exit', resolve));
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -34,6 +34,9 @@ type EventRow = {
 };
 
 const MAX_BATCH = 1000;
+const UNIQUE_VIOLATION = '23505';
+
+type KnownEvent = { stream_id: string; revision: string; position: string };
 const NOTIFY_CHANNEL = 'events_appended';
 const SELECT_COLUMNS = 'position::text, stream_id, revision::text, id, type, data, metadata, recorded_at';
 
@@ -50,12 +53,28 @@ export class SqlEventStore implements EventStore {
   private readonly appended = new EventEmitter().setMaxListeners(0);
   private readonly recent = new RecentEvents(20_000);
   private stopListening: (() => Promise<void>) | undefined;
+  /**
+   * Where this process owns the database (PGlite), every stream's revision
+   * and the head are known in memory, so a batch is one INSERT: the unique
+   * constraints still catch a conflict or a repeated event id, and then the
+   * batch is written again the checked way.
+   */
+  private owned: { head: number; revisions: Map<string, number> } | undefined;
 
   private constructor(private readonly sql: SqlClient) {}
 
   static async open(sql: SqlClient): Promise<SqlEventStore> {
     await sql.query(SCHEMA_SQL);
     const store = new SqlEventStore(sql);
+    if (sql.kind === 'pglite') {
+      const { rows } = await sql.query<{ stream_id: string; revision: string }>(
+        'SELECT stream_id, max(revision)::text AS revision FROM events GROUP BY stream_id',
+      );
+      store.owned = {
+        head: await store.headPosition(),
+        revisions: new Map(rows.map((row) => [row.stream_id, Number(row.revision)])),
+      };
+    }
     store.stopListening = await sql.listen(NOTIFY_CHANNEL, () => store.appended.emit('appended'));
     return store;
   }
@@ -79,7 +98,7 @@ export class SqlEventStore implements EventStore {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, MAX_BATCH);
       try {
-        const { outcomes, written } = await this.sql.transaction((tx) => this.writeBatch(tx, batch));
+        const { outcomes, written } = await this.writeOwnedOrChecked(batch);
         this.recent.add(written);
         batch.forEach((request, i) => {
           const outcome = outcomes[i];
@@ -97,12 +116,77 @@ export class SqlEventStore implements EventStore {
     this.writing = false;
   }
 
-  private async writeBatch(tx: SqlExecutor, batch: readonly PendingAppend[]) {
-    // PGlite has one connection, so only a shared server needs the lock.
-    if (this.sql.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_ID]);
+  private async writeOwnedOrChecked(batch: readonly PendingAppend[]) {
+    const owned = this.owned;
+    if (owned) {
+      try {
+        const fast = await this.sql.transaction((tx) => this.writeBatch(tx, batch, owned));
+        this.remember(fast);
+        return fast;
+      } catch (error) {
+        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      }
+    }
+    const checked = await this.sql.transaction((tx) => this.writeBatch(tx, batch, undefined));
+    this.remember(checked);
+    return checked;
+  }
+
+  private remember(result: { current: Map<string, number>; head: number }): void {
+    if (!this.owned) return;
+    for (const [streamId, revision] of result.current) this.owned.revisions.set(streamId, revision);
+    this.owned.head = result.head;
+  }
+
+  private async writeBatch(
+    tx: SqlExecutor,
+    batch: readonly PendingAppend[],
+    owned: { head: number; revisions: Map<string, number> } | undefined,
+  ) {
     const streamIds = [...new Set(batch.map((request) => request.streamId))];
+    let position = 0;
+    const current = new Map<string, number>();
+    const known = new Map<string, KnownEvent>();
+    if (owned) {
+      position = owned.head;
+      for (const streamId of streamIds) {
+        const revision = owned.revisions.get(streamId);
+        if (revision !== undefined) current.set(streamId, revision);
+      }
+    } else {
+      // PGlite has one connection, so only a shared server needs the lock.
+      if (this.sql.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_ID]);
+      position = await this.readBatchState(tx, batch, streamIds, current, known);
+    }
+    let outcomes = this.placeEvents(batch, position, new Map(current), new Map(known));
+    if (owned && outcomes.some((o) => o instanceof Error)) {
+      // A refused request may be a retry of events already written: look its ids up before refusing.
+      const ids = batch.flatMap((request, i) => (outcomes[i] instanceof Error ? request.events.map((e) => e.id) : []));
+      const { rows } = await tx.query<KnownEvent & { id: string }>(
+        'SELECT id, stream_id, revision::text, position::text FROM events WHERE id = ANY($1::text[])',
+        [ids],
+      );
+      for (const row of rows) known.set(row.id, row);
+      if (rows.length > 0) outcomes = this.placeEvents(batch, position, new Map(current), new Map(known));
+    }
+    const placed = new Map(current);
+    for (const o of outcomes)
+      if (!(o instanceof Error) && o.written.length) placed.set(o.written[0].streamId, o.result.nextRevision);
+    const written = outcomes.flatMap((outcome) => (outcome instanceof Error ? [] : outcome.written));
+    if (written.length > 0) await this.insert(tx, written);
+    const head = written.length > 0 ? written[written.length - 1].position : position;
+    return { outcomes: outcomes.map((o) => (o instanceof Error ? o : o.result)), written, current: placed, head };
+  }
+
+  /** One round trip for the head, the streams' revisions and any event ids already written. */
+  private async readBatchState(
+    tx: SqlExecutor,
+    batch: readonly PendingAppend[],
+    streamIds: string[],
+    current: Map<string, number>,
+    known: Map<string, KnownEvent>,
+  ): Promise<number> {
     const eventIds = batch.flatMap((request) => request.events.map((event) => event.id));
-    // One round trip for the head, the streams' revisions and any event ids already written.
     const { rows } = await tx.query<{
       kind: string;
       key: string | null;
@@ -117,32 +201,39 @@ export class SqlEventStore implements EventStore {
        SELECT 'event', id, stream_id, revision::text, position::text FROM events WHERE id = ANY($2::text[])`,
       [streamIds, eventIds],
     );
-    let position = 0;
-    const current = new Map<string, number>();
-    const known = new Map<string, { stream_id: string; revision: string; position: string }>();
+    let head = 0;
     for (const row of rows) {
-      if (row.kind === 'head') position = Number(row.a);
+      if (row.kind === 'head') head = Number(row.a);
       else if (row.kind === 'stream') current.set(row.key!, Number(row.a));
       else known.set(row.key!, { stream_id: row.a!, revision: row.b!, position: row.c! });
     }
-    const written: RecordedEvent[] = [];
-    const recordedAt = new Date();
+    return head;
+  }
 
-    const outcomes = batch.map((request): AppendResult | Error => {
+  /** Checks each request on its own against its expected revision and gives its events their places. */
+  private placeEvents(
+    batch: readonly PendingAppend[],
+    position: number,
+    current: Map<string, number>,
+    known: Map<string, KnownEvent>,
+  ): (Error | { result: AppendResult; written: RecordedEvent[] })[] {
+    const recordedAt = new Date();
+    return batch.map((request) => {
       const seen = request.events.map((event) => known.get(event.id));
       if (seen.every((row) => row !== undefined && row.stream_id === request.streamId)) {
         const last = seen[seen.length - 1]!;
-        return { nextRevision: Number(last.revision), position: Number(last.position) };
+        return { result: { nextRevision: Number(last.revision), position: Number(last.position) }, written: [] };
       }
       const actual = current.get(request.streamId);
       if (seen.some((row) => row !== undefined) || !revisionMatches(request.expected, actual)) {
         return new WrongExpectedRevisionError(request.streamId, request.expected, actual ?? 'no_stream');
       }
+      const written: RecordedEvent[] = [];
       let revision = actual ?? -1;
       for (const event of request.events) {
         revision += 1;
         position += 1;
-        const recorded: RecordedEvent = {
+        written.push({
           id: event.id,
           streamId: request.streamId,
           revision,
@@ -151,38 +242,32 @@ export class SqlEventStore implements EventStore {
           data: event.data,
           metadata: event.metadata ?? {},
           recordedAt,
-        };
-        written.push(recorded);
-        known.set(event.id, {
-          stream_id: request.streamId,
-          revision: String(revision),
-          position: String(position),
         });
+        known.set(event.id, { stream_id: request.streamId, revision: String(revision), position: String(position) });
       }
       current.set(request.streamId, revision);
-      return { nextRevision: revision, position };
+      return { result: { nextRevision: revision, position }, written };
     });
+  }
 
-    if (written.length > 0) {
-      await tx.query(
-        `INSERT INTO events (position, stream_id, revision, id, type, data, metadata, recorded_at)
-         SELECT p, s, r, i, t, d::jsonb, m::jsonb, $8
-         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
-           AS x(p, s, r, i, t, d, m)`,
-        [
-          written.map((e) => e.position),
-          written.map((e) => e.streamId),
-          written.map((e) => e.revision),
-          written.map((e) => e.id),
-          written.map((e) => e.type),
-          written.map((e) => JSON.stringify(e.data)),
-          written.map((e) => JSON.stringify(e.metadata)),
-          recordedAt.toISOString(),
-        ],
-      );
-      if (this.sql.kind === 'postgres') await tx.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
-    }
-    return { outcomes, written };
+  private async insert(tx: SqlExecutor, written: readonly RecordedEvent[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO events (position, stream_id, revision, id, type, data, metadata, recorded_at)
+       SELECT p, s, r, i, t, d::jsonb, m::jsonb, $8
+       FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+         AS x(p, s, r, i, t, d, m)`,
+      [
+        written.map((e) => e.position),
+        written.map((e) => e.streamId),
+        written.map((e) => e.revision),
+        written.map((e) => e.id),
+        written.map((e) => e.type),
+        written.map((e) => JSON.stringify(e.data)),
+        written.map((e) => JSON.stringify(e.metadata)),
+        written[0].recordedAt.toISOString(),
+      ],
+    );
+    if (this.sql.kind === 'postgres') await tx.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
