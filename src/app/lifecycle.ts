@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_STORE } from '../event-store/event-store.port';
 import { SqlEventStore } from '../event-store/sql-event-store';
+import { IdempotencyStore } from '../http/idempotency/idempotency.store';
 import { MetricsService } from '../http/metrics/metrics.service';
 import { READ_MODELS, ReadModels } from '../read/read-models';
 import { stateCacheOf } from '../shared/stream-state-cache';
@@ -16,6 +17,7 @@ import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
 export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Lifecycle');
   private lagTimer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
   head = 0;
 
   constructor(
@@ -24,6 +26,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
     @Inject(RESERVATION_SWEEPER) private readonly sweeper: ReservationSweeper,
     private readonly metrics: MetricsService,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -39,6 +42,8 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     this.admission.start();
     this.sweeper.start();
     this.lagTimer = setInterval(() => void this.measureLag(), 1_000);
+    // Replies older than the 24 h replay window are never served again.
+    this.purgeTimer = setInterval(() => void this.idempotency.purgeExpired().catch(() => undefined), 3_600_000);
     await this.measureLag();
   }
 
@@ -54,6 +59,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.lagTimer);
+    clearInterval(this.purgeTimer);
     await this.admission.stop();
     await this.sweeper.stop();
     await this.readModels.runner.stop();

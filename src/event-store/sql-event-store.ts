@@ -70,8 +70,11 @@ export class SqlEventStore implements EventStore {
       const { rows } = await sql.query<{ stream_id: string; revision: string }>(
         'SELECT stream_id, max(revision)::text AS revision FROM events GROUP BY stream_id',
       );
+      const { rows: head } = await sql.query<{ head: string }>(
+        'SELECT coalesce(max(position), 0)::text AS head FROM events',
+      );
       store.owned = {
-        head: await store.headPosition(),
+        head: Number(head[0].head),
         revisions: new Map(rows.map((row) => [row.stream_id, Number(row.revision)])),
       };
     }
@@ -298,6 +301,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number> {
+    if (this.owned) return this.owned.head;
     const { rows } = await this.sql.query<{ head: string }>(
       'SELECT coalesce(max(position), 0)::text AS head FROM events',
     );
