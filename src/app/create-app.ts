@@ -6,13 +6,18 @@ import { registerHttpMetrics } from '../http/metrics/http-metrics';
 import { MetricsService } from '../http/metrics/metrics.service';
 import { registerRequestLogging, requestIdOf } from '../http/logging';
 import { setupOpenApi } from '../http/openapi';
-import { BODY_LIMIT, registerFastifyErrorHandling } from '../http/problem.filter';
+import { BODY_LIMIT, edgeFastifyOptions, registerFastifyErrorHandling } from '../http/problem.filter';
 import { AppModule } from './app.module';
 import { CoreOptions } from './core.module';
 
 /** Builds the whole service; `main.ts` and the end-to-end tests both use it. */
 export async function createApp(config: AppConfig, options: CoreOptions = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: true, genReqId: requestIdOf });
+  const adapter = new FastifyAdapter({
+    ...edgeFastifyOptions(),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: true,
+    genReqId: requestIdOf,
+  });
   registerFastifyErrorHandling(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,

@@ -39,6 +39,22 @@ export function eventStoreContract(open: () => Promise<EventStore>, openSecond?:
     expect((await store.readStream(id)).length).toBe(4);
   });
 
+  it('orders by number, not text: revision 10 comes after 9, from the database itself', async () => {
+    const id = stream();
+    const head = await store.headPosition();
+    await store.append(
+      id,
+      Array.from({ length: 12 }, (_, n) => event('N', { n })),
+      'no_stream',
+    );
+    const fresh = openSecond ? await openSecond() : undefined;
+    const reader = fresh ?? store;
+    expect((await reader.readStream(id)).map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const all = await reader.readAll(head, 100);
+    expect(all.map((e) => e.position)).toEqual(all.map((_, i) => head + 1 + i));
+    await fresh?.close();
+  });
+
   it('returns an empty list for a stream that does not exist', async () => {
     expect(await store.readStream(stream())).toEqual([]);
   });

@@ -275,7 +275,7 @@ export class SqlEventStore implements EventStore {
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
     const { rows } = await this.sql.query<EventRow>(
-      `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY revision`,
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY events.revision`,
       [streamId],
     );
     return rows.map(toRecorded);
@@ -285,7 +285,7 @@ export class SqlEventStore implements EventStore {
     const cached = this.recent.after(after, limit);
     if (cached) return cached;
     const { rows } = await this.sql.query<EventRow>(
-      `SELECT ${SELECT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE events.position > $1 ORDER BY events.position LIMIT $2`,
       [after, limit],
     );
     return rows.map(toRecorded);

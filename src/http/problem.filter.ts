@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Duplex } from 'node:stream';
 import { problemOf, sendProblem } from './problem';
 
 /** The contract's 64 KiB cap; pass it to `new FastifyAdapter({ bodyLimit: BODY_LIMIT })`. */
@@ -48,4 +49,30 @@ export function registerFastifyErrorHandling(fastify: FastifyInstance): void {
       route.bodyLimit = ADMIN_BODY_LIMIT;
     }
   });
+}
+
+/**
+ * Fastify options for the errors Fastify answers before Nest sees a request:
+ * router refusals (a malformed URL) and unparsable HTTP on the socket. Path
+ * parameters may be long enough to reach our own id checks, which say 404.
+ */
+export function edgeFastifyOptions() {
+  return {
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => sendProblem(reply, problemOf(error)),
+    clientErrorHandler: (_error: Error, socket: Duplex) => {
+      const body = JSON.stringify({
+        type: 'about:blank',
+        title: 'Bad request',
+        status: 400,
+        detail: 'the request could not be parsed as HTTP',
+        code: 'VALIDATION_FAILED',
+      });
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      } else socket.destroy();
+    },
+  };
 }

@@ -34,6 +34,13 @@ export async function freshDataDir(): Promise<string> {
   return dir;
 }
 
+/** An empty directory for one app's DATA_DIR (initialised by that app), removed by removeDataDirs. */
+export function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tickets-e2e-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
 /** Deletes every DATA_DIR freshDataDir made (call once the apps using them are closed). */
 export function removeDataDirs(): void {
   for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -109,14 +116,10 @@ export function eventStoreOf(running: RunningApp): EventStore {
   return running.app.get<EventStore>(EVENT_STORE);
 }
 
+/** The whole log in position order (read in one go and sorted, so it does not rely on the store's paging order). */
 export async function allEvents(running: RunningApp): Promise<RecordedEvent[]> {
-  const store = eventStoreOf(running);
-  const events: RecordedEvent[] = [];
-  for (;;) {
-    const page = await store.readAll(events.length ? events[events.length - 1].position : 0, 1000);
-    if (page.length === 0) return events;
-    events.push(...page);
-  }
+  const events = await eventStoreOf(running).readAll(0, 1_000_000);
+  return [...events].sort((a, b) => a.position - b.position);
 }
 
 export const eventTypes = (events: readonly RecordedEvent[]) => events.map((e) => e.type);

@@ -23,6 +23,7 @@ export class AdmissionProcess {
   private running: Promise<void> | undefined;
   private readonly logger = new Logger('AdmissionProcess');
   private again = false;
+  private halted = false;
 
   constructor(
     private readonly store: EventStore,
@@ -50,6 +51,7 @@ export class AdmissionProcess {
 
   /** Stops ticking without handing the lease over, as a crashed process would. */
   halt(): void {
+    this.halted = true;
     clearInterval(this.timer);
   }
 
@@ -58,6 +60,7 @@ export class AdmissionProcess {
   }
 
   tick(): Promise<void> {
+    if (this.halted) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;

@@ -103,4 +103,6 @@ export async function releaseSeats(
   );
 }
 
-const isUnavailable = (error: unknown) => error instanceof DomainError && error.code === 'SEAT_UNAVAILABLE';
+// A seat whose stream keeps changing under us (CONCURRENCY_CONFLICT) is as taken as a held one:
+// refuse and compensate now rather than leave the reservation half-done for recovery.
+const isUnavailable = (error: unknown) => error instanceof DomainError;
