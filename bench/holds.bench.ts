@@ -21,23 +21,25 @@ const ADMIN_KEY = process.env.ADMIN_KEY ?? 'bench-admin-key-123456';
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   // BENCH_URL points the bench at a service you started yourself (for profiling it).
-  const service = process.env.BENCH_URL ? undefined : spawn(
-    process.execPath,
-    [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(__dirname, '..', 'src', 'main.js')],
-    {
-      env: {
-        ...process.env,
-        PORT: String(PORT),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        ADMIN_KEY,
-        HOLD_TTL_SECONDS: '3',
-        QUEUE_ACTIVE_CAPACITY: String(CONNECTIONS),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const service = process.env.BENCH_URL
+    ? undefined
+    : spawn(
+        process.execPath,
+        [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(__dirname, '..', 'src', 'main.js')],
+        {
+          env: {
+            ...process.env,
+            PORT: String(PORT),
+            HOST: '127.0.0.1',
+            DATA_DIR: dataDir,
+            ADMIN_KEY,
+            HOLD_TTL_SECONDS: '3',
+            QUEUE_ACTIVE_CAPACITY: String(CONNECTIONS),
+            LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
   try {
     const url = process.env.BENCH_URL ?? `http://127.0.0.1:${PORT}`;
     await waitForReady(url);

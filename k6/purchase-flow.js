@@ -5,7 +5,14 @@ import { check, sleep } from 'k6';
 
 export const options = {
   scenarios: {
-    rush: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '30s', target: 100 }, { duration: '1m', target: 100 }] },
+    rush: {
+      executor: 'ramping-vus',
+      startVUs: 0,
+      stages: [
+        { duration: '30s', target: 100 },
+        { duration: '1m', target: 100 },
+      ],
+    },
   },
   thresholds: { http_req_failed: ['rate<0.01'], 'http_req_duration{step:hold}': ['p(95)<200'] },
 };
