@@ -1,12 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig } from '../config';
 import { HttpEdgeModule } from '../http/http-edge.module';
 import { loggerModule } from '../http/logging';
 import { CatalogQueriesController } from '../read/catalog/catalog-queries.controller';
 import { GetConcertsHandler, GetSchedulesHandler, GetSeatsHandler } from '../read/catalog/catalog.queries';
-import { MinPositionInterceptor } from '../read/min-position.interceptor';
 import { GetQueueStatusHandler } from '../read/queue/get-queue-status.query';
 import { QueueAccess } from '../read/queue/queue-access';
 import { QueueStatusController } from '../read/queue/queue-status.controller';
@@ -65,12 +63,7 @@ export class AppModule {
         WalletController,
         WalletQueriesController,
       ],
-      providers: [
-        ...commandHandlers,
-        ...queryHandlers,
-        QueueAccess,
-        { provide: APP_INTERCEPTOR, useClass: MinPositionInterceptor },
-      ],
+      providers: [...commandHandlers, ...queryHandlers, QueueAccess],
     };
   }
 }

@@ -7,6 +7,11 @@ import { MetricsService } from '../http/metrics/metrics.service';
 import { registerRequestLogging, requestIdOf } from '../http/logging';
 import { setupOpenApi } from '../http/openapi';
 import { BODY_LIMIT, edgeFastifyOptions, registerFastifyErrorHandling } from '../http/problem.filter';
+import { TokenService } from '../http/auth/token.service';
+import { registerIdempotency } from '../http/idempotency/idempotency.hooks';
+import { IdempotencyStore } from '../http/idempotency/idempotency.store';
+import { registerMinPosition } from '../read/min-position.hook';
+import { READ_MODELS } from '../read/read-models';
 import { AppModule } from './app.module';
 import { CoreOptions } from './core.module';
 
@@ -26,6 +31,8 @@ export async function createApp(config: AppConfig, options: CoreOptions = {}): P
   app.enableShutdownHooks();
   registerHttpMetrics(adapter.getInstance(), app.get(MetricsService));
   registerRequestLogging(adapter.getInstance());
+  registerIdempotency(adapter.getInstance(), app.get(IdempotencyStore), app.get(TokenService));
+  registerMinPosition(adapter.getInstance(), app.get(READ_MODELS));
   setupOpenApi(app);
   await app.init();
   return app;

@@ -49,7 +49,7 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-function bearerOf(request: FastifyRequest): string | undefined {
+export function bearerOf(request: FastifyRequest): string | undefined {
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
   return match?.[1];
 }

@@ -14,6 +14,9 @@ import { Public } from '../auth/public.decorator';
 import { QueueToken, QueueTokenClaims } from '../auth/queue-token';
 import { HttpEdgeModule } from '../http-edge.module';
 import { registerRequestLogging, requestIdOf } from '../logging';
+import { TokenService } from '../auth/token.service';
+import { registerIdempotency } from '../idempotency/idempotency.hooks';
+import { IdempotencyStore } from '../idempotency/idempotency.store';
 import { idempotencyKeyOf } from '../idempotency/idempotency-key';
 import { registerHttpMetrics } from '../metrics/http-metrics';
 import { MetricsService } from '../metrics/metrics.service';
@@ -156,6 +159,7 @@ export async function createEdgeTestApp(
   const app = await NestFactory.create<NestFastifyApplication>(TestAppModule, adapter, { logger: false });
   registerHttpMetrics(adapter.getInstance(), app.get(MetricsService));
   registerRequestLogging(adapter.getInstance());
+  registerIdempotency(adapter.getInstance(), app.get(IdempotencyStore), app.get(TokenService));
   if (options.openApi) setupOpenApi(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
