@@ -13,6 +13,8 @@ import autocannon from 'autocannon';
 import { Client, User } from '../test/support/client';
 
 const SEATS = 20_000;
+// As `npm start` runs it: a larger young generation halves the time spent in scavenges under load.
+const NODE_FLAGS = ['--max-semi-space-size=128'];
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PORT = Number(process.env.BENCH_PORT ?? 3901);
@@ -25,7 +27,11 @@ async function main(): Promise<void> {
     ? undefined
     : spawn(
         process.execPath,
-        [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(__dirname, '..', 'src', 'main.js')],
+        [
+          ...NODE_FLAGS,
+          ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+          join(__dirname, '..', 'src', 'main.js'),
+        ],
         {
           env: {
             ...process.env,
