@@ -55,7 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (storeKind === 'kurrentdb') throw new Error('EVENT_STORE=kurrentdb is not available in this build yet');
   if (storeKind === 'postgres' && !e.DATABASE_URL) throw new Error('EVENT_STORE=postgres needs DATABASE_URL');
   // Instances behind one load balancer must accept each other's tokens.
-  if (e.PROFILE === 'production' && !e.JWT_SECRET) throw new Error('PROFILE=production needs JWT_SECRET (shared by every instance)');
+  if (e.PROFILE === 'production' && !e.JWT_SECRET)
+    throw new Error('PROFILE=production needs JWT_SECRET (shared by every instance)');
   return {
     port: e.PORT,
     host: e.HOST,
