@@ -10,5 +10,7 @@ export interface SqlClient extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Runs `onNotify` whenever another connection notifies `channel`; a no-op where one process owns the database. */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** Makes committed transactions survive a power loss, where the database does not do it itself. */
+  flush?(): Promise<void>;
   close(): Promise<void>;
 }

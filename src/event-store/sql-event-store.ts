@@ -50,6 +50,10 @@ const SELECT_COLUMNS = 'position::text, stream_id, revision::text, id, type, dat
 export class SqlEventStore implements EventStore {
   private pending: PendingAppend[] = [];
   private writing = false;
+  /** Settles once every batch written so far is acknowledged. */
+  private durable: Promise<void> = Promise.resolve();
+  private queuedFlush: Promise<void> | undefined;
+  private flushRunning: Promise<void> = Promise.resolve();
   private readonly appended = new EventEmitter().setMaxListeners(0);
   private readonly recent = new RecentEvents(20_000);
   private stopListening: (() => Promise<void>) | undefined;
@@ -100,23 +104,60 @@ export class SqlEventStore implements EventStore {
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, MAX_BATCH);
+      let committed: Awaited<ReturnType<SqlEventStore['writeOwnedOrChecked']>>;
       try {
-        const { outcomes, written } = await this.writeOwnedOrChecked(batch);
-        this.recent.add(written);
-        batch.forEach((request, i) => {
-          const outcome = outcomes[i];
-          if (outcome instanceof Error) request.reject(outcome);
-          else request.resolve(outcome);
-        });
-        if (written.length > 0) {
-          this.appended.emit('appended');
-          this.appended.emit('written', written.length);
-        }
+        committed = await this.writeOwnedOrChecked(batch);
       } catch (error) {
         batch.forEach((request) => request.reject(error));
+        continue;
       }
+      // Nothing is acknowledged before it is durable. Flushes are chained, so
+      // the next batch is written while this one's flush runs, and batches are
+      // still acknowledged in order.
+      const { outcomes, written } = committed;
+      const durable = written.length > 0 ? this.flushSoon() : this.durable;
+      this.durable = durable.then(
+        () => this.acknowledge(batch, outcomes, written),
+        (error: unknown) => batch.forEach((request) => request.reject(error)),
+      );
     }
     this.writing = false;
+  }
+
+  /**
+   * Group commit for the flush itself: every batch committed while a flush is
+   * queued joins it, so one fdatasync covers them all and flushes never fall
+   * behind the writer.
+   */
+  private flushSoon(): Promise<void> {
+    const flush = this.sql.flush;
+    if (!flush) return this.durable;
+    if (!this.queuedFlush) {
+      const queued = this.flushRunning.then(() => {
+        this.queuedFlush = undefined;
+        return flush();
+      });
+      this.queuedFlush = queued;
+      this.flushRunning = queued.catch(() => undefined);
+    }
+    return this.queuedFlush;
+  }
+
+  private acknowledge(
+    batch: readonly PendingAppend[],
+    outcomes: readonly (AppendResult | Error)[],
+    written: readonly RecordedEvent[],
+  ): void {
+    this.recent.add(written);
+    batch.forEach((request, i) => {
+      const outcome = outcomes[i];
+      if (outcome instanceof Error) request.reject(outcome);
+      else request.resolve(outcome);
+    });
+    if (written.length > 0) {
+      this.appended.emit('appended');
+      this.appended.emit('written', written.length);
+    }
   }
 
   private async writeOwnedOrChecked(batch: readonly PendingAppend[]) {
@@ -310,6 +351,7 @@ export class SqlEventStore implements EventStore {
 
   async close(): Promise<void> {
     while (this.writing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.durable;
     this.appended.emit('closed');
     await this.stopListening?.();
     await this.sql.close();

@@ -60,6 +60,8 @@ export class ReservationSweeper {
     for (const reservationId of [...this.open]) {
       const doc = this.readModels.reservation(reservationId);
       if (!doc) continue;
+      // Most open reservations are live holds with nothing to do yet: skip them without a promise each.
+      if (doc.phase === 'held' && !doc.paymentInFlight && Date.parse(doc.expiresAt) > now.getTime()) continue;
       try {
         if (await this.settle(doc, now)) this.open.delete(reservationId);
       } catch (error) {
