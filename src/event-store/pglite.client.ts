@@ -1,13 +1,20 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock';
 import { SqlClient } from './sql-client';
 
 /** PGlite keeps the whole database in this process, so nobody else can append and LISTEN is not needed. */
 export async function openPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
   const db = dataDir ? new PGlite(dataDir) : new PGlite();
-  await db.waitReady;
+  try {
+    await db.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const wal = dataDir ? walSyncer(join(dataDir, 'pg_wal')) : undefined;
   return {
     kind: 'pglite',
@@ -24,6 +31,7 @@ export async function openPgliteClient(dataDir: string | undefined): Promise<Sql
     close: async () => {
       wal?.close();
       await db.close();
+      unlock();
     },
   };
 }
