@@ -26,6 +26,7 @@ export async function createApp(config: AppConfig, options: CoreOptions = {}): P
   registerFastifyErrorHandling(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
