@@ -114,7 +114,6 @@ wait_ready() {
 }
 
 start() {
-  ensure_installed
   mkdir -p "$RDIR"
   if is_running; then
     local p
@@ -135,6 +134,7 @@ start() {
   if port_busy; then
     die "port $REDIS_PORT is already in use by another process; set REDIS_PORT to a free port"
   fi
+  ensure_installed
   write_conf
   log "starting redis-server ($(command -v redis-server)) on 127.0.0.1:$REDIS_PORT, dir $RDIR"
   if ! (cd "$RDIR" && redis-server "$CONF") >&2 || ! wait_ready; then
