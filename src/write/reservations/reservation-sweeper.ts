@@ -9,6 +9,8 @@ import { PayReservationProcess } from '../payments/pay-reservation.process';
 import { HoldSeatsProcess, releaseSeats } from './hold-seats.process';
 import { reservationDecider, reservationStream } from './reservation.decider';
 
+const SETTLE_CONCURRENCY = 100;
+
 /**
  * Finishes what a crash interrupted and tidies what time decided. Holds past
  * their TTL already block nobody (the seat decider compares with `now`); this
@@ -57,16 +59,26 @@ export class ReservationSweeper {
 
   private async sweepAll(): Promise<void> {
     const now = this.clock.now();
-    for (const reservationId of [...this.open]) {
+    const due: ReservationDoc[] = [];
+    for (const reservationId of this.open) {
       const doc = this.readModels.reservation(reservationId);
       if (!doc) continue;
       // Most open reservations are live holds with nothing to do yet: skip them without a promise each.
       if (doc.phase === 'held' && !doc.paymentInFlight && Date.parse(doc.expiresAt) > now.getTime()) continue;
-      try {
-        if (await this.settle(doc, now)) this.open.delete(reservationId);
-      } catch (error) {
-        this.logger.warn({ err: error, reservationId }, 'could not settle reservation yet');
-      }
+      due.push(doc);
+    }
+    // Settled a slice at a time in parallel, so their appends share group commits
+    // instead of waiting for one commit each: a rush expires thousands of holds a second.
+    for (let i = 0; i < due.length; i += SETTLE_CONCURRENCY) {
+      await Promise.all(
+        due.slice(i, i + SETTLE_CONCURRENCY).map(async (doc) => {
+          try {
+            if (await this.settle(doc, now)) this.open.delete(doc.reservationId);
+          } catch (error) {
+            this.logger.warn({ err: error, reservationId: doc.reservationId }, 'could not settle reservation yet');
+          }
+        }),
+      );
     }
   }
 
