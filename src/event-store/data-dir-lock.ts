@@ -8,10 +8,13 @@ import { join } from 'node:path';
  */
 export function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, 'owner.pid');
+  if (heldHere.has(file)) throw new Error(`DATA_DIR ${dataDir} is already open in this process`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
+      heldHere.add(file);
       return () => {
+        heldHere.delete(file);
         try {
           if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
         } catch {
@@ -21,7 +24,8 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(file, 'utf8'));
-      if (owner && isAlive(owner)) {
+      // Our own pid on a lock we do not hold is a previous run's (a container restarted as PID 1).
+      if (owner && owner !== process.pid && isAlive(owner)) {
         throw new Error(`DATA_DIR ${dataDir} is in use by process ${owner}; stop it first or use another DATA_DIR`);
       }
       unlinkSync(file);
@@ -29,6 +33,8 @@ export function lockDataDir(dataDir: string): () => void {
   }
   throw new Error(`could not lock DATA_DIR ${dataDir}`);
 }
+
+const heldHere = new Set<string>();
 
 function isAlive(pid: number): boolean {
   try {
