@@ -74,11 +74,10 @@ export class SqlEventStore implements EventStore {
       const { rows } = await sql.query<{ stream_id: string; revision: string }>(
         'SELECT stream_id, max(revision)::text AS revision FROM events GROUP BY stream_id',
       );
-      const { rows: head } = await sql.query<{ head: string }>(
-        'SELECT coalesce(max(position), 0)::text AS head FROM events',
-      );
+      // Asked before `owned` is set, so this reads the database.
+      const head = await store.headPosition();
       store.owned = {
-        head: Number(head[0].head),
+        head,
         revisions: new Map(rows.map((row) => [row.stream_id, Number(row.revision)])),
       };
     }

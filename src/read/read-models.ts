@@ -33,11 +33,15 @@ export class ReadModels {
   }
 
   /**
-   * Waits (bounded) until everything written before this call is applied:
-   * used only when a lookup misses, so the hot path never pays for it.
+   * Finds a document; on a miss, waits (bounded) until everything written
+   * before this call is applied and looks once more. Only a miss pays, so a
+   * client that just created something finds it without X-Min-Position.
    */
-  async catchUp(store: EventStore): Promise<void> {
+  async lookup<T>(store: EventStore, find: () => T | undefined): Promise<T | undefined> {
+    const found = find();
+    if (found !== undefined) return found;
     await this.runner.waitFor(await store.headPosition(), MIN_POSITION_WAIT_MS);
+    return find();
   }
 
   concerts(): Iterable<ConcertDoc> {
@@ -58,10 +62,6 @@ export class ReadModels {
 
   reservation(reservationId: string): ReservationDoc | undefined {
     return this.documents.get('reservations', reservationId);
-  }
-
-  reservations(): Iterable<ReservationDoc> {
-    return this.documents.collection<ReservationDoc>('reservations').values();
   }
 
   wallet(userId: string): WalletDoc | undefined {

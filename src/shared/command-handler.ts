@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, ExpectedRevision, WrongExpectedRevisionError } from '../event-store/event-store.port';
-import { Command, Decider, Event } from './decider';
+import { Command, Decider, Event, fold } from './decider';
 import { DomainError } from './domain-error';
 import { stateCacheOf } from './stream-state-cache';
 
@@ -42,7 +42,7 @@ export async function handleCommand<State, C extends Command, E extends Event>(
       expected = cached.revision < 0 ? 'no_stream' : cached.revision;
     } else {
       const recorded = await store.readStream(streamId);
-      state = recorded.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState());
+      state = fold(decider, recorded);
       expected = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].revision;
       if (recorded.length > 0) cache?.set(streamId, state, expected as number);
     }

@@ -24,6 +24,14 @@ export type Decider<State, C extends Command, E extends Event> = {
   readonly decide: (command: C, state: State) => readonly E[];
 };
 
+/** The state a stream's events fold to. */
+export function fold<State, E extends Event>(
+  decider: Pick<Decider<State, never, E>, 'initialState' | 'evolve'>,
+  events: readonly { type: string; data: unknown }[],
+): State {
+  return events.reduce((state, event) => decider.evolve(state, event as unknown as E), decider.initialState());
+}
+
 export function assertNever(value: never): never {
   throw new Error(`unhandled variant: ${JSON.stringify(value)}`);
 }

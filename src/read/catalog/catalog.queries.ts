@@ -48,8 +48,7 @@ export class GetSchedulesHandler implements IQueryHandler<GetSchedules> {
   ) {}
 
   async execute({ concertId, token }: GetSchedules): Promise<ScheduleView[]> {
-    if (!this.readModels.concert(concertId)) await this.readModels.catchUp(this.store);
-    const concert = this.readModels.concert(concertId);
+    const concert = await this.readModels.lookup(this.store, () => this.readModels.concert(concertId));
     if (!concert) throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
     await this.access.requireActive(token, concertId);
     const now = this.clock.now().getTime();
@@ -75,8 +74,7 @@ export class GetSeatsHandler implements IQueryHandler<GetSeats> {
   ) {}
 
   async execute({ scheduleId, token }: GetSeats): Promise<SeatView[]> {
-    if (!this.readModels.schedule(scheduleId)) await this.readModels.catchUp(this.store);
-    const schedule = this.readModels.schedule(scheduleId);
+    const schedule = await this.readModels.lookup(this.store, () => this.readModels.schedule(scheduleId));
     if (!schedule) throw new DomainError('SCHEDULE_NOT_FOUND', `schedule ${scheduleId} not found`);
     await this.access.requireActive(token, schedule.concertId);
     const now = this.clock.now().getTime();

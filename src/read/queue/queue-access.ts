@@ -18,11 +18,9 @@ export class QueueAccess {
 
   /** The entry a token names; a token newer than this read model waits for it to catch up. */
   async entryOf(token: QueueTokenClaims): Promise<QueueEntryDoc> {
-    let entry = this.readModels.queueEntry(token.concertId, token.entryId);
-    if (!entry) {
-      await this.readModels.catchUp(this.store);
-      entry = this.readModels.queueEntry(token.concertId, token.entryId);
-    }
+    const entry = await this.readModels.lookup(this.store, () =>
+      this.readModels.queueEntry(token.concertId, token.entryId),
+    );
     if (!entry || entry.userId !== token.userId) {
       throw new DomainError('INVALID_QUEUE_TOKEN', 'queue token is not known');
     }

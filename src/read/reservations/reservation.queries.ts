@@ -37,8 +37,7 @@ export class GetReservationHandler implements IQueryHandler<GetReservation> {
   ) {}
 
   async execute({ reservationId, userId }: GetReservation): Promise<ReservationView> {
-    if (!this.readModels.reservation(reservationId)) await this.readModels.catchUp(this.store);
-    const doc = this.readModels.reservation(reservationId);
+    const doc = await this.readModels.lookup(this.store, () => this.readModels.reservation(reservationId));
     // Another user's reservation is indistinguishable from a missing one.
     if (!doc || doc.userId !== userId || doc.phase === 'rejected') {
       throw new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} not found`);

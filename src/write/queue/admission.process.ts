@@ -5,6 +5,7 @@ import { Lease } from '../../shared/lease';
 import { metadataAt } from '../../shared/metadata';
 import { QueueDoc } from '../../projections/queue.projection';
 import { ReadModels } from '../../read/read-models';
+import { fold } from '../../shared/decider';
 import { AdmissionState, AdmittedEntry, admissionDecider, admissionStream } from './admission.decider';
 
 export type AdmissionSettings = { capacity: number; activeTtlSeconds: number; tickMs: number };
@@ -126,7 +127,7 @@ export class AdmissionProcess {
 
   private async load(concertId: string): Promise<Ledger> {
     const recorded = await this.store.readStream(admissionStream(concertId));
-    const state = recorded.reduce((s, e) => admissionDecider.evolve(s, e as never), admissionDecider.initialState());
+    const state = fold(admissionDecider, recorded);
     const ledger: Ledger = { state, revision: recorded.length ? recorded[recorded.length - 1].revision : 'no_stream' };
     this.ledgers.set(concertId, ledger);
     return ledger;

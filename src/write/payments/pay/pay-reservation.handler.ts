@@ -30,8 +30,7 @@ export class PayReservationHandler implements ICommandHandler<PayReservationComm
   ) {}
 
   async execute({ reservationId, paymentId, token }: PayReservationCommand) {
-    if (!this.readModels.reservation(reservationId)) await this.readModels.catchUp(this.store);
-    const reservation = this.readModels.reservation(reservationId);
+    const reservation = await this.readModels.lookup(this.store, () => this.readModels.reservation(reservationId));
     if (!reservation || reservation.userId !== token.userId) {
       throw new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} not found`);
     }

@@ -27,8 +27,7 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
   ) {}
 
   async execute({ concertId, userId }: JoinQueueCommand) {
-    if (!this.readModels.concert(concertId)) await this.readModels.catchUp(this.store);
-    if (!this.readModels.concert(concertId))
+    if (!(await this.readModels.lookup(this.store, () => this.readModels.concert(concertId))))
       throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
     const now = this.clock.now();
     const queue = this.readModels.queue(concertId);

@@ -33,8 +33,7 @@ export class HoldSeatsHandler implements ICommandHandler<HoldSeatsCommand> {
   ) {}
 
   async execute({ reservationId, scheduleId, seatIds, token }: HoldSeatsCommand) {
-    if (!this.readModels.schedule(scheduleId)) await this.readModels.catchUp(this.store);
-    const schedule = this.readModels.schedule(scheduleId);
+    const schedule = await this.readModels.lookup(this.store, () => this.readModels.schedule(scheduleId));
     if (!schedule) throw new DomainError('SCHEDULE_NOT_FOUND', `schedule ${scheduleId} not found`);
     await this.access.requireActive(token, schedule.concertId);
     const missing = seatIds.filter((id) => !schedule.seats.has(id));

@@ -4,7 +4,8 @@ import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
 import { TokenService } from '../../../http/auth/token.service';
 import { DomainError } from '../../../shared/domain-error';
 import { DUMMY_HASH, verifyPassword } from '../password';
-import { UserEvent, userDecider, usernameStream } from '../user.decider';
+import { fold } from '../../../shared/decider';
+import { userDecider, usernameStream } from '../user.decider';
 
 export class LogIn extends Command<{ accessToken: string; userId: string; expiresIn: number }> {
   constructor(
@@ -24,7 +25,7 @@ export class LogInHandler implements ICommandHandler<LogIn> {
 
   async execute({ username, password }: LogIn) {
     const events = await this.store.readStream(usernameStream(username));
-    const state = events.reduce((s, e) => userDecider.evolve(s, e as unknown as UserEvent), userDecider.initialState());
+    const state = fold(userDecider, events);
     const hash = state.status === 'registered' ? state.passwordHash : DUMMY_HASH;
     const valid = await verifyPassword(password, hash);
     if (state.status !== 'registered' || !valid) {
