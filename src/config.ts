@@ -32,6 +32,9 @@ export type AppConfig = {
   readonly profile: 'embedded' | 'production';
   readonly eventStore:
     { readonly kind: 'pglite'; readonly dataDir?: string } | { readonly kind: 'postgres'; readonly url: string };
+  /** Where queries read: in-process maps (embedded) or Redis + MongoDB fed from the log (production). */
+  readonly readStores:
+    { readonly kind: 'memory' } | { readonly kind: 'external'; readonly redisUrl: string; readonly mongoUrl: string };
   readonly holdTtlSeconds: number;
   readonly queueActiveCapacity: number;
   readonly queueActiveTtlSeconds: number;
@@ -57,12 +60,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   // Instances behind one load balancer must accept each other's tokens.
   if (e.PROFILE === 'production' && !e.JWT_SECRET)
     throw new Error('PROFILE=production needs JWT_SECRET (shared by every instance)');
+  if (e.PROFILE === 'production') {
+    const missing = ['DATABASE_URL', 'REDIS_URL', 'MONGODB_URL'].filter((k) => !e[k as keyof typeof e]);
+    if (missing.length) throw new Error(`PROFILE=production needs ${missing.join(', ')}`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     profile: e.PROFILE,
     eventStore:
       storeKind === 'postgres' ? { kind: 'postgres', url: e.DATABASE_URL! } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    readStores:
+      e.PROFILE === 'production'
+        ? { kind: 'external', redisUrl: e.REDIS_URL!, mongoUrl: e.MONGODB_URL! }
+        : { kind: 'memory' },
     holdTtlSeconds: e.HOLD_TTL_SECONDS,
     queueActiveCapacity: e.QUEUE_ACTIVE_CAPACITY,
     queueActiveTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS,

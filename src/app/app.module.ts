@@ -6,6 +6,7 @@ import { loggerModule } from '../http/logging';
 import { CatalogQueriesController } from '../read/catalog/catalog-queries.controller';
 import { GetConcertsHandler, GetSchedulesHandler, GetSeatsHandler } from '../read/catalog/catalog.queries';
 import { GetQueueStatusHandler } from '../read/queue/get-queue-status.query';
+import { GuardedReads } from '../read/guarded-reads';
 import { QueueAccess } from '../read/queue/queue-access';
 import { QueueStatusController } from '../read/queue/queue-status.controller';
 import { GetReservationHandler, ReservationQueriesController } from '../read/reservations/reservation.queries';
@@ -63,7 +64,7 @@ export class AppModule {
         WalletController,
         WalletQueriesController,
       ],
-      providers: [...commandHandlers, ...queryHandlers, QueueAccess],
+      providers: [...commandHandlers, ...queryHandlers, QueueAccess, GuardedReads],
     };
   }
 }

@@ -21,6 +21,8 @@ import { HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS } from '../write/tokens';
 import { Lifecycle } from './lifecycle';
 import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
 import { ReadinessService } from './readiness.service';
+import { readBackendsProvider } from './read-backends.provider';
+import { READ_BACKENDS } from '../read/stores/read-backends';
 
 export type CoreOptions = {
   readonly clock?: Clock;
@@ -108,6 +110,7 @@ export class CoreModule {
             }),
           inject: [EVENT_STORE, READ_MODELS, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK],
         },
+        readBackendsProvider,
         Lifecycle,
         ReadinessService,
         { provide: READINESS, useExisting: ReadinessService },
@@ -119,6 +122,7 @@ export class CoreModule {
         EVENT_STORE,
         SQL_CLIENT,
         READ_MODELS,
+        READ_BACKENDS,
         HOLD_SEATS_PROCESS,
         PAY_RESERVATION_PROCESS,
         ADMISSION_PROCESS,

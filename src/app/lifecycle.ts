@@ -4,6 +4,7 @@ import { SqlEventStore } from '../event-store/sql-event-store';
 import { IdempotencyStore } from '../http/idempotency/idempotency.store';
 import { MetricsService } from '../http/metrics/metrics.service';
 import { READ_MODELS, ReadModels } from '../read/read-models';
+import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
 import { stateCacheOf } from '../shared/stream-state-cache';
 import { AdmissionProcess } from '../write/queue/admission.process';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
@@ -23,6 +24,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     @Inject(EVENT_STORE) private readonly store: SqlEventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
     @Inject(RESERVATION_SWEEPER) private readonly sweeper: ReservationSweeper,
     private readonly metrics: MetricsService,
@@ -39,6 +41,8 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       { position: this.readModels.position, ms: Date.now() - started },
       'read models rebuilt from the log',
     );
+    // A store that is down at boot does not hold the service back: its runner keeps trying.
+    await Promise.all(this.backends.runners.map((runner) => runner.start()));
     this.admission.start();
     this.sweeper.start();
     this.lagTimer = setInterval(() => void this.measureLag(), 1_000);
@@ -50,8 +54,10 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   async measureLag(): Promise<void> {
     try {
       this.head = await this.store.headPosition();
-      this.metrics.projectionPosition.set(this.readModels.position);
-      this.metrics.projectionLag.set(Math.max(0, this.head - this.readModels.position));
+      for (const tracker of this.readModels.progress) {
+        this.metrics.projectionPosition.set({ projection: tracker.name }, tracker.position);
+        this.metrics.projectionLag.set({ projection: tracker.name }, Math.max(0, this.head - tracker.position));
+      }
     } catch (error) {
       this.logger.warn({ err: error }, 'cannot read the head position');
     }
@@ -63,6 +69,8 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.admission.stop();
     await this.sweeper.stop();
     await this.readModels.runner.stop();
+    await Promise.all(this.backends.runners.map((runner) => runner.stop()));
+    await this.backends.close();
     await this.store.close();
   }
 }

@@ -2,17 +2,26 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE } from '../event-store/event-store.port';
 import { SqlEventStore } from '../event-store/sql-event-store';
 import { READ_MODELS, ReadModels } from '../read/read-models';
+import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
 import { ADMISSION_PROCESS } from './tokens';
 import { AdmissionProcess } from '../write/queue/admission.process';
 
 /** A lag beyond this many events means queries would mostly wait or answer stale. */
 const MAX_READY_LAG = 10_000;
 
+/**
+ * Ready means the event store answers and the read models are close to its
+ * head. A read-model store that is down degrades the read side (its breaker
+ * answers stale or 503) but keeps the instance ready: commands need only the
+ * event store, and every instance shares the same Redis and MongoDB, so taking
+ * instances out of rotation would not help.
+ */
 @Injectable()
 export class ReadinessService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: SqlEventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
   ) {}
 
@@ -23,20 +32,40 @@ export class ReadinessService {
     } catch {
       head = undefined;
     }
-    const position = this.readModels.position;
-    const lag = head === undefined ? undefined : Math.max(0, head - position);
-    const ready = head !== undefined && lag !== undefined && lag <= MAX_READY_LAG;
+    const lagOf = (position: number) => (head === undefined ? undefined : Math.max(0, head - position));
+    const failing = this.backends.runners.filter((r) => r.failing);
+    const breakers = Object.fromEntries(this.backends.breakers.map((b) => [b.name, b.state]));
+    const degraded = failing.length > 0 || Object.values(breakers).some((state) => state !== 'closed');
+    const inMemoryLag = lagOf(this.readModels.runner.position);
+    const stores = this.backends.runners.map((r) => ({
+      name: r.name,
+      position: r.position,
+      lag: lagOf(r.position),
+      ...(r.failing ? { error: r.lastError } : {}),
+    }));
+    const caughtUp = [inMemoryLag, ...stores.filter((s) => !this.isFailing(s.name)).map((s) => s.lag)].every(
+      (lag) => lag !== undefined && lag <= MAX_READY_LAG,
+    );
     return {
-      ready,
+      ready: head !== undefined && caughtUp,
       eventStore: { status: head === undefined ? 'down' : 'up', kind: this.store.client.kind, head },
-      readModels: { status: 'up', kind: 'in-memory' },
-      breakers: {},
+      readModels: {
+        status: degraded ? 'degraded' : 'up',
+        kind: this.backends.runners.length ? 'redis+mongodb' : 'in-memory',
+      },
+      breakers,
       projections: {
-        position,
-        lag,
+        position: this.readModels.position,
+        lag: lagOf(this.readModels.position),
+        inMemory: { position: this.readModels.runner.position, lag: inMemoryLag },
+        stores,
         skippedEvents: this.readModels.runner.skipped,
         admissionLeader: this.admission.isLeader,
       },
     };
+  }
+
+  private isFailing(name: string): boolean {
+    return this.backends.runners.some((r) => r.name === name && r.failing);
   }
 }

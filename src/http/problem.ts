@@ -54,6 +54,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
   READ_MODEL_STALE: 503,
+  READ_MODEL_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
@@ -136,7 +137,9 @@ function respond(
   const core = { type: typeOf(code), title: titleOf(code), status, detail, code };
   // Extra members follow the core ones and can never overwrite them.
   const body: Problem = { ...core, ...Object.fromEntries(Object.entries(extra).filter(([k]) => !(k in core))) };
-  const headers: Record<string, string> = status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
+  // A breaker that knows when it will probe again says so; other trouble suggests a second.
+  const retryAfter = typeof extra.retryAfterSeconds === 'number' ? extra.retryAfterSeconds : RETRY_AFTER_SECONDS;
+  const headers: Record<string, string> = status === 503 ? { 'retry-after': String(retryAfter) } : {};
   return { status, body, headers, unexpected };
 }
 

@@ -1,4 +1,5 @@
 import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
+import type { ProgressTracker } from '../read/read-progress';
 import { InMemoryDocumentStore } from './document-store';
 import { Document, Projection } from './projection';
 
@@ -9,7 +10,8 @@ export type RunnerListener = (events: readonly RecordedEvent[]) => void;
  * A document that has already applied an event's position skips it, so a
  * duplicate delivery or a replay from zero leaves every document unchanged.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements ProgressTracker {
+  readonly name = 'in-memory';
   private checkpoint = 0;
   private subscription: Subscription | undefined;
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();

@@ -6,30 +6,59 @@ import { QueueDoc, QueueEntryDoc } from '../projections/queue.projection';
 import { ReservationDoc } from '../projections/reservations.projection';
 import { WalletDoc } from '../projections/wallets.projection';
 import { DomainError } from '../shared/domain-error';
+import { ProgressTracker, waitForAll } from './read-progress';
 
 export const READ_MODELS = Symbol('READ_MODELS');
 
 /** How long a query waits for `X-Min-Position` before answering 503 READ_MODEL_STALE. */
 export const MIN_POSITION_WAIT_MS = 2_000;
 
-/** Typed access to the embedded read models, and read-your-writes waiting. */
+/**
+ * Typed access to the in-process read models (the process managers and the
+ * access checks use them in every profile), and read-your-writes waiting over
+ * every store queries read: these, plus Redis and MongoDB in production.
+ */
 export class ReadModels {
+  private readonly trackers: ProgressTracker[];
+
   constructor(
     readonly documents: InMemoryDocumentStore,
     readonly runner: ProjectionRunner,
-  ) {}
+  ) {
+    this.trackers = [runner];
+  }
 
+  /** Queries also read this store, so read-your-writes waits for it too. */
+  follow(tracker: ProgressTracker): void {
+    this.trackers.push(tracker);
+  }
+
+  get progress(): readonly ProgressTracker[] {
+    return this.trackers;
+  }
+
+  /** The position every store queries read has applied. */
   get position(): number {
-    return this.runner.position;
+    return Math.min(...this.trackers.map((t) => t.position));
+  }
+
+  /** Resolves true once every store has applied `position`, false after `timeoutMs`. */
+  settle(position: number, timeoutMs: number): Promise<boolean> {
+    return waitForAll(this.trackers, position, timeoutMs);
   }
 
   async atLeast(position: number | undefined): Promise<void> {
-    if (position === undefined || position <= this.runner.position) return;
-    if (!(await this.runner.waitFor(position, MIN_POSITION_WAIT_MS))) {
+    if (position === undefined || position <= this.position) return;
+    if (!(await this.settle(position, MIN_POSITION_WAIT_MS))) {
       throw new DomainError('READ_MODEL_STALE', `read model has not reached position ${position} yet`, {
-        position: this.runner.position,
+        position: this.position,
       });
     }
+  }
+
+  /** Waits (bounded) until every store has applied what was written before this call. */
+  async catchUp(store: EventStore): Promise<void> {
+    await this.settle(await store.headPosition(), MIN_POSITION_WAIT_MS);
   }
 
   /**

@@ -43,6 +43,31 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** observe({ projection }, seconds): how old the newest event of each applied batch was. */
+  readonly projectionDelay = new Histogram({
+    name: 'projection_delay_seconds',
+    help: 'Time from an event being recorded to its read model being written, per applied batch',
+    labelNames: ['projection'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  /** set({ breaker }, 0 closed | 1 half-open | 2 open). */
+  readonly breakerState = new Gauge({
+    name: 'read_breaker_state',
+    help: 'Circuit breaker in front of a read-model store: 0 closed, 1 half-open, 2 open',
+    labelNames: ['breaker'] as const,
+    registers: [this.registry],
+  });
+
+  /** inc({ breaker, answer }) with answer fresh | stale | unavailable. */
+  readonly readAnswers = new Counter({
+    name: 'read_answers_total',
+    help: 'Query answers by read-model store and kind (fresh, stale from cache, unavailable)',
+    labelNames: ['breaker', 'answer'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

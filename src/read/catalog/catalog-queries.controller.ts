@@ -1,9 +1,11 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../../http/auth/public.decorator';
 import { QueueToken } from '../../http/auth/queue-token';
 import { parseId } from '../../shared/ids';
+import { answer } from '../answer';
 import type { QueueTokenClaims } from '../queue/queue-access';
 import { GetConcerts, GetSchedules, GetSeats } from './catalog.queries';
 
@@ -14,19 +16,27 @@ export class CatalogQueriesController {
 
   @Public()
   @Get('concerts')
-  concerts() {
-    return this.queries.execute(new GetConcerts());
+  async concerts(@Res({ passthrough: true }) reply: FastifyReply) {
+    return answer(reply, await this.queries.execute(new GetConcerts()));
   }
 
   @Get('concerts/:concertId/schedules')
   @ApiHeader({ name: 'X-Queue-Token', required: true })
-  schedules(@Param('concertId') concertId: string, @QueueToken() token: QueueTokenClaims) {
-    return this.queries.execute(new GetSchedules(parseId(concertId, 'concertId'), token));
+  async schedules(
+    @Param('concertId') concertId: string,
+    @QueueToken() token: QueueTokenClaims,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return answer(reply, await this.queries.execute(new GetSchedules(parseId(concertId, 'concertId'), token)));
   }
 
   @Get('schedules/:scheduleId/seats')
   @ApiHeader({ name: 'X-Queue-Token', required: true })
-  seats(@Param('scheduleId') scheduleId: string, @QueueToken() token: QueueTokenClaims) {
-    return this.queries.execute(new GetSeats(parseId(scheduleId, 'scheduleId'), token));
+  async seats(
+    @Param('scheduleId') scheduleId: string,
+    @QueueToken() token: QueueTokenClaims,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return answer(reply, await this.queries.execute(new GetSeats(parseId(scheduleId, 'scheduleId'), token)));
   }
 }

@@ -1,18 +1,16 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { ScheduleDoc, SeatStatus, seatStatus } from '../../projections/catalog.projection';
 import { CLOCK, Clock } from '../../shared/clock';
 import { DomainError } from '../../shared/domain-error';
+import { Answer } from '../breakers/read-breaker';
+import { GuardedReads } from '../guarded-reads';
 import { QueueAccess, QueueTokenClaims } from '../queue/queue-access';
-import { READ_MODELS, ReadModels } from '../read-models';
+import { ScheduleRead, SeatRead } from '../stores/read-store.port';
 
 export type ConcertView = { concertId: string; title: string };
-export type ScheduleView = { scheduleId: string; startsAt: string; availableSeats: number; totalSeats: number };
-export type SeatView = { seatId: string; seatNo: number; price: number; status: SeatStatus };
 
-export class GetConcerts extends Query<ConcertView[]> {}
-export class GetSchedules extends Query<ScheduleView[]> {
+export class GetConcerts extends Query<Answer<ConcertView[]>> {}
+export class GetSchedules extends Query<Answer<ScheduleRead[]>> {
   constructor(
     readonly concertId: string,
     readonly token: QueueTokenClaims,
@@ -20,7 +18,7 @@ export class GetSchedules extends Query<ScheduleView[]> {
     super();
   }
 }
-export class GetSeats extends Query<SeatView[]> {
+export class GetSeats extends Query<Answer<SeatRead[]>> {
   constructor(
     readonly scheduleId: string,
     readonly token: QueueTokenClaims,
@@ -31,65 +29,45 @@ export class GetSeats extends Query<SeatView[]> {
 
 @QueryHandler(GetConcerts)
 export class GetConcertsHandler implements IQueryHandler<GetConcerts> {
-  constructor(@Inject(READ_MODELS) private readonly readModels: ReadModels) {}
+  constructor(private readonly reads: GuardedReads) {}
 
-  async execute(): Promise<ConcertView[]> {
-    return [...this.readModels.concerts()].map(({ concertId, title }) => ({ concertId, title }));
+  async execute(): Promise<Answer<ConcertView[]>> {
+    const { value, staleMs } = await this.reads.documents('concerts', (r) => r.concerts());
+    return { value: (value ?? []).map(({ concertId, title }) => ({ concertId, title })), staleMs };
   }
 }
 
+/** Seat counts and statuses are computed against `now`, so a hold past its TTL shows AVAILABLE before its expiry event. */
 @QueryHandler(GetSchedules)
 export class GetSchedulesHandler implements IQueryHandler<GetSchedules> {
   constructor(
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly reads: GuardedReads,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly access: QueueAccess,
   ) {}
 
-  async execute({ concertId, token }: GetSchedules): Promise<ScheduleView[]> {
-    const concert = await this.readModels.lookup(this.store, () => this.readModels.concert(concertId));
-    if (!concert) throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
-    await this.access.requireActive(token, concertId);
+  async execute({ concertId, token }: GetSchedules): Promise<Answer<ScheduleRead[]>> {
     const now = this.clock.now().getTime();
-    return concert.scheduleIds.map((id) => {
-      const schedule = this.readModels.schedule(id)!;
-      return {
-        scheduleId: id,
-        startsAt: schedule.startsAt,
-        availableSeats: countAvailable(schedule, now),
-        totalSeats: schedule.seats.size,
-      };
-    });
+    const { value, staleMs } = await this.reads.documents(`schedules:${concertId}`, (r) => r.schedules(concertId, now));
+    if (!value) throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
+    await this.access.requireActive(token, concertId);
+    return { value, staleMs };
   }
 }
 
 @QueryHandler(GetSeats)
 export class GetSeatsHandler implements IQueryHandler<GetSeats> {
   constructor(
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly reads: GuardedReads,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly access: QueueAccess,
   ) {}
 
-  async execute({ scheduleId, token }: GetSeats): Promise<SeatView[]> {
-    const schedule = await this.readModels.lookup(this.store, () => this.readModels.schedule(scheduleId));
-    if (!schedule) throw new DomainError('SCHEDULE_NOT_FOUND', `schedule ${scheduleId} not found`);
-    await this.access.requireActive(token, schedule.concertId);
+  async execute({ scheduleId, token }: GetSeats): Promise<Answer<SeatRead[]>> {
     const now = this.clock.now().getTime();
-    return [...schedule.seats.values()].map((seat) => ({
-      seatId: seat.seatId,
-      seatNo: seat.seatNo,
-      price: seat.price,
-      status: seatStatus(seat, now),
-    }));
+    const { value, staleMs } = await this.reads.documents(`seats:${scheduleId}`, (r) => r.seatMap(scheduleId, now));
+    if (!value) throw new DomainError('SCHEDULE_NOT_FOUND', `schedule ${scheduleId} not found`);
+    await this.access.requireActive(token, value.concertId);
+    return { value: value.seats, staleMs };
   }
-}
-
-/** Counted against `now`, so a hold past its TTL is available before any expiry event lands. */
-function countAvailable(schedule: ScheduleDoc, now: number): number {
-  let available = 0;
-  for (const seat of schedule.seats.values()) if (seatStatus(seat, now) === 'AVAILABLE') available += 1;
-  return available;
 }

@@ -1,14 +1,14 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { queueEntryStatus, QueueDoc, QueueEntryDoc, QueueStatus } from '../../projections/queue.projection';
 import { CONFIG, AppConfig } from '../../config';
 import { CLOCK, Clock } from '../../shared/clock';
-import { READ_MODELS, ReadModels } from '../read-models';
-import { QueueAccess, QueueTokenClaims } from './queue-access';
+import { DomainError } from '../../shared/domain-error';
+import { Answer } from '../breakers/read-breaker';
+import { GuardedReads } from '../guarded-reads';
+import type { QueueTokenClaims } from './queue-access';
+import { QueueStatusView, queueView } from './queue-view';
 
-export type QueueStatusView = { status: QueueStatus; position?: number; etaSeconds: number };
-
-export class GetQueueStatus extends Query<QueueStatusView> {
+export class GetQueueStatus extends Query<Answer<QueueStatusView>> {
   constructor(readonly token: QueueTokenClaims) {
     super();
   }
@@ -17,25 +17,18 @@ export class GetQueueStatus extends Query<QueueStatusView> {
 @QueryHandler(GetQueueStatus)
 export class GetQueueStatusHandler implements IQueryHandler<GetQueueStatus> {
   constructor(
-    private readonly access: QueueAccess,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    private readonly reads: GuardedReads,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute({ token }: GetQueueStatus): Promise<QueueStatusView> {
-    const entry = await this.access.entryOf(token);
-    return describeEntry(this.readModels.queue(token.concertId)!, entry, this.clock.now().getTime(), this.config);
+  async execute({ token }: GetQueueStatus): Promise<Answer<QueueStatusView>> {
+    const now = this.clock.now().getTime();
+    const { concertId, entryId } = token;
+    const found = await this.reads.queue(`queue:${concertId}:${entryId}`, (r) => r.entry(concertId, entryId, now));
+    if (!found.value || found.value.userId !== token.userId) {
+      throw new DomainError('INVALID_QUEUE_TOKEN', 'queue token is not known');
+    }
+    return { value: queueView(found.value, this.config), staleMs: found.staleMs };
   }
-}
-
-/** Place and ETA in O(1): admitted entries are a prefix of the join order. */
-export function describeEntry(queue: QueueDoc, entry: QueueEntryDoc, now: number, config: AppConfig): QueueStatusView {
-  const status = queueEntryStatus(entry, now);
-  if (status !== 'WAITING') return { status, etaSeconds: 0 };
-  const position = entry.joinIndex - queue.admitted;
-  const recent = queue.admissions.filter((a) => a.at > now - 60_000).reduce((sum, a) => sum + a.count, 0);
-  // Observed admissions per second when there are any; otherwise assume each slot turns over once per active TTL.
-  const perSecond = recent > 0 ? recent / 60 : config.queueActiveCapacity / config.queueActiveTtlSeconds;
-  return { status, position, etaSeconds: Math.ceil(position / perSecond) };
 }

@@ -1,7 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { QueueToken } from '../../http/auth/queue-token';
+import { answer } from '../answer';
 import { GetQueueStatus } from './get-queue-status.query';
 import type { QueueTokenClaims } from './queue-access';
 
@@ -12,7 +14,7 @@ export class QueueStatusController {
 
   @Get('status')
   @ApiHeader({ name: 'X-Queue-Token', required: true })
-  async status(@QueueToken() token: QueueTokenClaims) {
-    return this.queries.execute(new GetQueueStatus(token));
+  async status(@QueueToken() token: QueueTokenClaims, @Res({ passthrough: true }) reply: FastifyReply) {
+    return answer(reply, await this.queries.execute(new GetQueueStatus(token)));
   }
 }

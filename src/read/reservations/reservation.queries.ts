@@ -1,25 +1,19 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { IQueryHandler, Query, QueryBus, QueryHandler } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { ReservationStatus, reservationStatus } from '../../projections/reservations.projection';
+import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../../http/auth/current-user.decorator';
 import { CLOCK, Clock } from '../../shared/clock';
 import { DomainError } from '../../shared/domain-error';
 import { parseId } from '../../shared/ids';
-import { READ_MODELS, ReadModels } from '../read-models';
+import { answer } from '../answer';
+import { Answer } from '../breakers/read-breaker';
+import { GuardedReads } from '../guarded-reads';
+import { ReservationRead } from '../stores/read-store.port';
 
-export type ReservationView = {
-  reservationId: string;
-  scheduleId: string;
-  status: ReservationStatus;
-  seatIds: string[];
-  amount: number;
-  expiresAt: string;
-  paymentId?: string;
-};
+export type ReservationView = Omit<ReservationRead, 'userId'>;
 
-export class GetReservation extends Query<ReservationView> {
+export class GetReservation extends Query<Answer<ReservationView>> {
   constructor(
     readonly reservationId: string,
     readonly userId: string,
@@ -31,26 +25,21 @@ export class GetReservation extends Query<ReservationView> {
 @QueryHandler(GetReservation)
 export class GetReservationHandler implements IQueryHandler<GetReservation> {
   constructor(
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly reads: GuardedReads,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ reservationId, userId }: GetReservation): Promise<ReservationView> {
-    const doc = await this.readModels.lookup(this.store, () => this.readModels.reservation(reservationId));
+  async execute({ reservationId, userId }: GetReservation): Promise<Answer<ReservationView>> {
+    const now = this.clock.now().getTime();
+    const { value, staleMs } = await this.reads.documents(`reservation:${reservationId}`, (r) =>
+      r.reservation(reservationId, now),
+    );
     // Another user's reservation is indistinguishable from a missing one.
-    if (!doc || doc.userId !== userId || doc.phase === 'rejected') {
+    if (!value || value.userId !== userId) {
       throw new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} not found`);
     }
-    return {
-      reservationId,
-      scheduleId: doc.scheduleId,
-      status: reservationStatus(doc, this.clock.now().getTime()),
-      seatIds: doc.seatIds,
-      amount: doc.amount,
-      expiresAt: doc.expiresAt,
-      ...(doc.paymentId ? { paymentId: doc.paymentId } : {}),
-    };
+    const { userId: _owner, ...view } = value;
+    return { value: view, staleMs };
   }
 }
 
@@ -60,9 +49,12 @@ export class ReservationQueriesController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get(':reservationId')
-  get(@Param('reservationId') reservationId: string, @CurrentUser() userId: string) {
-    return this.queries.execute(
-      new GetReservation(parseId(reservationId, 'reservation', 'RESERVATION_NOT_FOUND'), userId),
-    );
+  async get(
+    @Param('reservationId') reservationId: string,
+    @CurrentUser() userId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const id = parseId(reservationId, 'reservation', 'RESERVATION_NOT_FOUND');
+    return answer(reply, await this.queries.execute(new GetReservation(id, userId)));
   }
 }

@@ -1,10 +1,13 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { IQueryHandler, Query, QueryBus, QueryHandler } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../../http/auth/current-user.decorator';
-import { READ_MODELS, ReadModels } from '../read-models';
+import { answer } from '../answer';
+import { Answer } from '../breakers/read-breaker';
+import { GuardedReads } from '../guarded-reads';
 
-export class GetWallet extends Query<{ balance: number }> {
+export class GetWallet extends Query<Answer<{ balance: number }>> {
   constructor(readonly userId: string) {
     super();
   }
@@ -12,10 +15,12 @@ export class GetWallet extends Query<{ balance: number }> {
 
 @QueryHandler(GetWallet)
 export class GetWalletHandler implements IQueryHandler<GetWallet> {
-  constructor(@Inject(READ_MODELS) private readonly readModels: ReadModels) {}
+  constructor(private readonly reads: GuardedReads) {}
 
-  async execute({ userId }: GetWallet) {
-    return { balance: this.readModels.wallet(userId)?.balance ?? 0 };
+  async execute({ userId }: GetWallet): Promise<Answer<{ balance: number }>> {
+    const { value, staleMs } = await this.reads.documents(`wallet:${userId}`, (r) => r.walletBalance(userId));
+    // No wallet event yet is a real zero, not a missing answer.
+    return { value: { balance: value ?? 0 }, staleMs };
   }
 }
 
@@ -25,7 +30,7 @@ export class WalletQueriesController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get()
-  get(@CurrentUser() userId: string) {
-    return this.queries.execute(new GetWallet(userId));
+  async get(@CurrentUser() userId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    return answer(reply, await this.queries.execute(new GetWallet(userId)));
   }
 }

@@ -6,7 +6,8 @@ import { CONFIG, AppConfig } from '../../config';
 import { CurrentUser } from '../../http/auth/current-user.decorator';
 import { TokenService } from '../../http/auth/token.service';
 import { parseId } from '../../shared/ids';
-import { describeEntry } from '../../read/queue/get-queue-status.query';
+import { queueView } from '../../read/queue/queue-view';
+import { InMemoryQueueReads } from '../../read/stores/in-memory.reads';
 import { READ_MODELS, ReadModels } from '../../read/read-models';
 import { CLOCK, Clock } from '../../shared/clock';
 import { withPosition } from '../respond';
@@ -34,10 +35,13 @@ export class QueueController {
     const { entryId, created, position } = await this.commands.execute(new JoinQueueCommand(concertId, userId));
     await withPosition(reply, this.readModels, position);
     reply.status(created ? 201 : 200);
-    const queue = this.readModels.queue(concertId);
-    const entry = queue?.entries.get(entryId);
-    const view =
-      queue && entry ? describeEntry(queue, entry, this.clock.now().getTime(), this.config) : { status: 'WAITING' };
+    // The command's own answer, from this instance's in-process queue model that it just waited for.
+    const entry = await new InMemoryQueueReads(this.readModels.documents).entry(
+      concertId,
+      entryId,
+      this.clock.now().getTime(),
+    );
+    const view = entry ? queueView(entry, this.config) : { status: 'WAITING' };
     return { queueToken: this.tokens.signQueue({ userId, concertId, entryId }), ...view };
   }
 }

@@ -1,0 +1,45 @@
+import { Logger, Provider } from '@nestjs/common';
+import { AppConfig, CONFIG } from '../config';
+import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { MetricsService } from '../http/metrics/metrics.service';
+import { BREAKER_SETTINGS, StoreKind } from '../read/breakers/breaker-settings';
+import { BreakerState, ReadBreaker } from '../read/breakers/read-breaker';
+import { READ_MODELS, ReadModels } from '../read/read-models';
+import { InMemoryDocumentReads, InMemoryQueueReads } from '../read/stores/in-memory.reads';
+import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
+import { openExternalBackends } from './external-read-backends';
+
+const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export function breakerFor(kind: StoreKind, metrics: MetricsService, logger: Logger): ReadBreaker {
+  return new ReadBreaker(kind, BREAKER_SETTINGS[kind], {
+    onState: (state) => {
+      metrics.breakerState.set({ breaker: kind }, STATE_VALUE[state]);
+      if (state !== 'closed') logger.warn({ breaker: kind, state }, 'read breaker left closed');
+    },
+    onAnswer: (answer) => metrics.readAnswers.inc({ breaker: kind, answer }),
+  });
+}
+
+/** The embedded profile reads the in-process maps; production reads Redis and MongoDB fed by their own runners. */
+export const readBackendsProvider: Provider = {
+  provide: READ_BACKENDS,
+  inject: [CONFIG, EVENT_STORE, READ_MODELS, MetricsService],
+  useFactory: (config: AppConfig, store: EventStore, readModels: ReadModels, metrics: MetricsService) => {
+    const logger = new Logger('ReadStores');
+    if (config.readStores.kind === 'external') {
+      const backends = openExternalBackends(config.readStores, store, metrics, logger);
+      for (const runner of backends.runners) readModels.follow(runner);
+      return backends;
+    }
+    const breaker = breakerFor('memory', metrics, logger);
+    const backends: ReadBackends = {
+      queue: { reads: new InMemoryQueueReads(readModels.documents), breaker },
+      documents: { reads: new InMemoryDocumentReads(readModels.documents), breaker },
+      runners: [],
+      breakers: [breaker],
+      close: async () => breaker.shutdown(),
+    };
+    return backends;
+  },
+};

@@ -1,0 +1,24 @@
+import { RecordedEvent } from '../event-store/event-store.port';
+
+/**
+ * A read-model store fed from the global log (Redis, MongoDB, or memory).
+ *
+ * `apply` writes a batch and its checkpoint together: either atomically (one
+ * Redis Lua call) or checkpoint last in one ordered write, with every document
+ * remembering the global position it last applied and skipping events at or
+ * below it. So a batch re-delivered after a crash, a replay from zero, or two
+ * instances applying the same events leave the read model unchanged.
+ */
+export interface ProjectionSink {
+  /** Label for metrics, /ready and logs, e.g. `redis-queues`. */
+  readonly name: string;
+  /** Creates indexes, loads scripts. Safe to call on every start. */
+  prepare(): Promise<void>;
+  /** Global position of the last event this store has applied; 0 when empty. */
+  checkpoint(): Promise<number>;
+  /** Applies events (ascending positions, any types; unknown types are skipped) and stores the checkpoint. */
+  apply(events: readonly RecordedEvent[]): Promise<void>;
+  /** Deletes every document and the checkpoint (for a replay from zero). */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
