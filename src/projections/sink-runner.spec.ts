@@ -1,0 +1,100 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RecordedEvent } from '../event-store/event-store.port';
+import { openEventStore } from '../event-store/open-event-store';
+import { SqlEventStore } from '../event-store/sql-event-store';
+import { ProjectionSink } from './projection-sink';
+import { SinkRunner } from './sink-runner';
+
+/** A sink that records what it stores and can be switched off like a store that went down. */
+class SwitchableSink implements ProjectionSink {
+  readonly name = 'switchable';
+  down = false;
+  stored: number[] = [];
+  checkpointAt = 0;
+
+  async prepare(): Promise<void> {
+    if (this.down) throw new Error('connection refused');
+  }
+  async checkpoint(): Promise<number> {
+    if (this.down) throw new Error('connection refused');
+    return this.checkpointAt;
+  }
+  async apply(events: readonly RecordedEvent[]): Promise<void> {
+    if (this.down) throw new Error('connection refused');
+    this.stored.push(...events.map((e) => e.position));
+    this.checkpointAt = events[events.length - 1].position;
+  }
+  async reset(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+const event = (n: number) => ({ id: crypto.randomUUID(), type: 'Happened', data: { n } });
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(check()).toBe(true);
+};
+
+describe('SinkRunner', () => {
+  let store: SqlEventStore;
+  let sink: SwitchableSink;
+  let runner: SinkRunner;
+
+  let base: number;
+  let streams = 0;
+  const append = (...events: ReturnType<typeof event>[]) => store.append(`S-${++streams}`, events, 'no_stream');
+
+  beforeAll(async () => {
+    store = await openEventStore({ kind: 'pglite', dataDir: mkdtempSync(join(tmpdir(), 'sink-')) });
+  });
+  beforeEach(async () => {
+    base = await store.headPosition();
+    sink = new SwitchableSink();
+    sink.checkpointAt = base;
+  });
+  afterEach(() => runner.stop());
+  afterAll(() => store.close());
+
+  it('resumes from the checkpoint the store holds, not from zero', async () => {
+    for (let i = 1; i <= 5; i++) await append(event(i));
+    sink.checkpointAt = base + 3;
+    runner = new SinkRunner(store, sink);
+    await runner.start();
+    expect(sink.stored).toEqual([base + 4, base + 5]);
+    expect(runner.position).toBe(base + 5);
+  });
+
+  it('keeps retrying a batch while the store is down, then lands every event once, in order', async () => {
+    runner = new SinkRunner(store, sink);
+    await runner.start();
+    sink.down = true;
+    for (let i = 1; i <= 3; i++) await append(event(i));
+    await until(() => runner.failing);
+    // Nobody waits on a store that is down: read-your-writes answers at once.
+    await expect(runner.waitFor(base + 3, 5_000)).resolves.toBe(false);
+    sink.down = false;
+    await until(() => runner.position === base + 3);
+    expect(runner.failing).toBe(false);
+    expect(sink.stored).toEqual([base + 1, base + 2, base + 3]);
+  });
+
+  it('does not hold the service back when the store is down at start', async () => {
+    sink.down = true;
+    runner = new SinkRunner(store, sink);
+    await runner.start();
+    expect(runner.failing).toBe(true);
+    await append(event(1));
+    sink.down = false;
+    await until(() => runner.position === base + 1);
+  });
+
+  it('resolves waiters once their position is applied', async () => {
+    runner = new SinkRunner(store, sink);
+    await runner.start();
+    const waiting = runner.waitFor(base + 2, 5_000);
+    await append(event(1), event(2));
+    await expect(waiting).resolves.toBe(true);
+    await expect(runner.waitFor(base + 9, 50)).resolves.toBe(false);
+  });
+});
