@@ -97,4 +97,27 @@ describe('SinkRunner', () => {
     await expect(waiting).resolves.toBe(true);
     await expect(runner.waitFor(base + 9, 50)).resolves.toBe(false);
   });
+
+  it('writes only what the store does not have yet when another instance is ahead', async () => {
+    runner = new SinkRunner(store, sink);
+    await runner.start();
+    const ahead = await store.headPosition();
+    sink.checkpointAt = ahead + 2; // another instance stored the next two events already
+    await append(event(1), event(2), event(3));
+    await until(() => runner.position === ahead + 3);
+    expect(sink.stored).toEqual([ahead + 3]);
+  });
+
+  it('replays from what the store still has when it comes back empty', async () => {
+    runner = new SinkRunner(store, sink);
+    await runner.start();
+    await append(event(1), event(2));
+    await until(() => runner.position === base + 2);
+    // The store restarts without its data.
+    sink.stored = [];
+    sink.checkpointAt = 0;
+    await append(event(3));
+    await until(() => runner.position === base + 3 && sink.stored.length === base + 3);
+    expect(sink.stored).toEqual(Array.from({ length: base + 3 }, (_, i) => i + 1));
+  });
 });

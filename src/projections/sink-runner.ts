@@ -8,6 +8,7 @@ export type SinkRunnerHooks = {
   /** After each stored batch: its size and how old its newest event was (ms). */
   readonly onApplied?: (events: number, lagMs: number) => void;
   readonly onError?: (error: unknown) => void;
+  readonly onRewind?: (from: number, to: number) => void;
 };
 
 /**
@@ -21,6 +22,7 @@ export class SinkRunner implements ProgressTracker {
   private applied = 0;
   private subscription: Subscription | undefined;
   private closed = false;
+  private rewinding = false;
   private starting: Promise<void> | undefined;
   private readonly waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
   /** True from a failed write until the next one succeeds. */
@@ -72,11 +74,24 @@ export class SinkRunner implements ProgressTracker {
     await this.subscription.caughtUp;
   }
 
+  /**
+   * Reads the store's checkpoint first: events at or below it are already
+   * stored (by this instance before a restart, or by another instance), so only
+   * the rest is written; a checkpoint below ours means the store lost data
+   * (restarted empty, or was wiped), so the runner replays from what it still has.
+   */
   private async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
+    if (this.rewinding) throw new Error('replaying from an earlier position');
     try {
-      await this.sink.apply(events);
+      const stored = await this.sink.checkpoint();
+      if (stored < this.applied) {
+        this.rewind(stored);
+        throw new Error(`the store is back at position ${stored}; replaying from there`);
+      }
+      const fresh = events.filter((e) => e.position > stored);
+      if (fresh.length) await this.sink.apply(fresh);
     } catch (error) {
-      this.fail(error);
+      if (!this.rewinding) this.fail(error);
       throw error; // the subscription retries this page from the same position
     }
     this.fail(undefined);
@@ -90,6 +105,21 @@ export class SinkRunner implements ProgressTracker {
         waiter.resolve(true);
       }
     }
+  }
+
+  private rewind(to: number): void {
+    this.rewinding = true;
+    this.hooks.onRewind?.(this.applied, to);
+    const previous = this.subscription;
+    // Closing waits for the subscription's loop, which is inside this handler: do it after the handler returns.
+    setImmediate(() => {
+      void (async () => {
+        await previous?.close();
+        this.applied = to;
+        this.rewinding = false;
+        if (!this.closed) this.subscription = this.store.subscribe(to, (events) => this.applyBatch(events));
+      })();
+    });
   }
 
   private fail(error: unknown): void {
