@@ -1,11 +1,24 @@
 export type Response<T = any> = { status: number; body: T; headers: Headers };
 
-/** A small HTTP client speaking exactly API.md, as the k6 scripts and black-box checks do. */
+/**
+ * A small HTTP client speaking exactly API.md, as the k6 scripts and black-box
+ * checks do. Given several instances' URLs it alternates between them per
+ * request, like a round-robin load balancer.
+ */
 export class Client {
+  private readonly urls: readonly string[];
+  private turn = 0;
+
   constructor(
-    readonly url: string,
+    url: string | readonly string[],
     readonly adminKey: string,
-  ) {}
+  ) {
+    this.urls = typeof url === 'string' ? [url] : url;
+  }
+
+  get url(): string {
+    return this.urls[0];
+  }
 
   async request<T = any>(
     method: string,
@@ -19,7 +32,8 @@ export class Client {
       headers['content-type'] = 'application/json';
     }
     if (options.rawBody !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    const response = await fetch(this.url + path, { method, headers, body });
+    const base = this.urls[this.turn++ % this.urls.length];
+    const response = await fetch(base + path, { method, headers, body });
     const text = await response.text();
     let parsed: unknown = text;
     try {

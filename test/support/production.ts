@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { Client as PgClient } from 'pg';
+import Redis from 'ioredis';
+
+export const PRODUCTION_SERVICES = ['DATABASE_URL', 'REDIS_URL', 'MONGODB_URL'] as const;
+
+/**
+ * Runs `body` when PostgreSQL, Redis and a MongoDB-wire server are all given;
+ * under REQUIRE_SERVICES=1 a missing one fails instead of skipping.
+ */
+export function describeWithProductionServices(name: string, body: () => void): void {
+  const missing = PRODUCTION_SERVICES.filter((v) => !process.env[v]);
+  if (!missing.length) return describe(name, body);
+  if (process.env.REQUIRE_SERVICES === '1') {
+    return describe(name, () => {
+      it(`needs ${missing.join(', ')}`, () => {
+        throw new Error(`${missing.join(', ')} not set but REQUIRE_SERVICES=1`);
+      });
+    });
+  }
+  describe.skip(`${name} (set ${missing.join(', ')} to run)`, () => {
+    it('skipped', () => undefined);
+  });
+}
+
+const withDatabase = (url: string, database: string) => {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+};
+
+/**
+ * A production profile of its own: a fresh PostgreSQL database, a Redis key
+ * prefix and a MongoDB database nobody else uses, so the read models start
+ * empty and the log holds only this suite's events.
+ */
+export async function freshProductionEnv(
+  overrides: Partial<Record<'REDIS_URL' | 'MONGODB_URL', string>> = {},
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const admin = new PgClient({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${id}`);
+  await admin.end();
+  const redisUrl = overrides.REDIS_URL ?? process.env.REDIS_URL!;
+  const mongoUrl = withDatabase(overrides.MONGODB_URL ?? process.env.MONGODB_URL!, id);
+  const env = {
+    PROFILE: 'production',
+    DATABASE_URL: withDatabase(process.env.DATABASE_URL!, id),
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `${id}:`,
+    MONGODB_URL: mongoUrl,
+  };
+  return {
+    env,
+    async drop() {
+      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect().catch(() => undefined);
+      if (redis.status === 'ready') {
+        for (let cursor = '0'; ;) {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
+          if (keys.length) await redis.unlink(...keys);
+          if ((cursor = next) === '0') break;
+        }
+      }
+      redis.disconnect();
+      const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 2_000 });
+      await mongo
+        .db(id)
+        .dropDatabase()
+        .catch(() => undefined);
+      await mongo.close();
+      const pg = new PgClient({ connectionString: process.env.DATABASE_URL });
+      await pg.connect();
+      await pg.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`);
+      await pg.end();
+    },
+  };
+}
