@@ -15,7 +15,9 @@ export function setupOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Rush Tickets API')
     .setDescription(
-      'Waiting room, five-minute seat holds and payments. Errors are application/problem+json with a stable `code`.',
+      'Waiting room, five-minute seat holds and payments. Errors are application/problem+json with a stable `code`. ' +
+        'Queries honour `X-Min-Position`. While a read-model store is down, a query answers its last good answer ' +
+        'with `X-Data-Stale: true` and `Age` (seconds), or 503 `READ_MODEL_UNAVAILABLE` with `Retry-After`.',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
