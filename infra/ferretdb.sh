@@ -56,7 +56,10 @@ find_go() {
 # True if the binary runs and reports the wanted version.
 bin_ok() {
   [ -x "$BIN" ] || return 1
-  "$BIN" --version 2>/dev/null | grep -q "version: ${FERRETDB_VERSION}\$"
+  # Captured first: `grep -q` closing the pipe early would SIGPIPE the binary and fail the check under pipefail.
+  local out
+  out="$("$BIN" --version 2>/dev/null)" || return 1
+  grep -q "version: ${FERRETDB_VERSION}\$" <<<"$out"
 }
 
 # Live (non-zombie) process?

@@ -21,6 +21,10 @@ const schema = z.object({
   KURRENTDB_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
   MONGODB_URL: z.string().optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,64}$/)
+    .default('rt:'),
   KAFKA_BROKERS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INSTANCE_ID: z.string().default(`${process.pid}-${randomBytes(3).toString('hex')}`),
@@ -34,7 +38,15 @@ export type AppConfig = {
     { readonly kind: 'pglite'; readonly dataDir?: string } | { readonly kind: 'postgres'; readonly url: string };
   /** Where queries read: in-process maps (embedded) or Redis + MongoDB fed from the log (production). */
   readonly readStores:
-    { readonly kind: 'memory' } | { readonly kind: 'external'; readonly redisUrl: string; readonly mongoUrl: string };
+    | { readonly kind: 'memory' }
+    | {
+        readonly kind: 'external';
+        readonly redisUrl: string;
+        /** Several deployments (or test runs) can share one Redis under different prefixes. */
+        readonly redisPrefix: string;
+        /** The database is the URL's path (default rush_tickets). */
+        readonly mongoUrl: string;
+      };
   readonly holdTtlSeconds: number;
   readonly queueActiveCapacity: number;
   readonly queueActiveTtlSeconds: number;
@@ -72,7 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       storeKind === 'postgres' ? { kind: 'postgres', url: e.DATABASE_URL! } : { kind: 'pglite', dataDir: e.DATA_DIR },
     readStores:
       e.PROFILE === 'production'
-        ? { kind: 'external', redisUrl: e.REDIS_URL!, mongoUrl: e.MONGODB_URL! }
+        ? { kind: 'external', redisUrl: e.REDIS_URL!, redisPrefix: e.REDIS_KEY_PREFIX, mongoUrl: e.MONGODB_URL! }
         : { kind: 'memory' },
     holdTtlSeconds: e.HOLD_TTL_SECONDS,
     queueActiveCapacity: e.QUEUE_ACTIVE_CAPACITY,

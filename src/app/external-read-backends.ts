@@ -1,14 +1,83 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config';
-import type { EventStore } from '../event-store/event-store.port';
+import type { SqlEventStore } from '../event-store/sql-event-store';
 import type { MetricsService } from '../http/metrics/metrics.service';
+import { createMongoClient } from '../projections/mongo/mongo-client';
+import { MongoDocumentsSink } from '../projections/mongo/mongo-documents.sink';
+import { createRedisClient } from '../projections/redis/redis-client';
+import { RedisQueueSink } from '../projections/redis/redis-queue.sink';
+import { SinkRunner } from '../projections/sink-runner';
+import { Lease } from '../shared/lease';
+import type { ProjectionSink } from '../projections/projection-sink';
 import type { ReadBackends } from '../read/stores/read-backends';
+import { MongoDocumentReads } from '../read/stores/mongo-document.reads';
+import { RedisQueueReads } from '../read/stores/redis-queue.reads';
+import { breakerFor } from './read-backends.provider';
 
+const LEASE_TTL_MS = 3_000;
+
+const withoutCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
+
+type ExternalStores = Extract<AppConfig['readStores'], { kind: 'external' }>;
+
+/**
+ * Production: the queue ranking in Redis, everything else in MongoDB. Each
+ * store has its own client for queries and for its runner, so a slow catch-up
+ * never queues behind (or in front of) the queries.
+ */
 export function openExternalBackends(
-  _config: Extract<AppConfig['readStores'], { kind: 'external' }>,
-  _store: EventStore,
-  _metrics: MetricsService,
-  _logger: Logger,
+  config: ExternalStores,
+  store: SqlEventStore,
+  instanceId: string,
+  metrics: MetricsService,
+  logger: Logger,
 ): ReadBackends {
-  throw new Error('not wired yet');
+  const quietly = (name: string) => {
+    let last = 0;
+    // A down server reports on every reconnect attempt: one line per 10 s is enough.
+    return (error: Error) => {
+      if (Date.now() - last < 10_000) return;
+      last = Date.now();
+      logger.warn({ store: name, err: error.message }, 'read-model store connection error');
+    };
+  };
+  const redisReads = createRedisClient(config.redisUrl, quietly('redis'));
+  const redisWrites = createRedisClient(config.redisUrl, quietly('redis'));
+  const mongo = createMongoClient(config.mongoUrl);
+
+  // One writer per store, so the lease is named after the store itself: an instance pointed at other
+  // Redis keys or another MongoDB database (a replay into fresh stores) writes those on its own.
+  const runner = (sink: ProjectionSink, target: string) =>
+    new SinkRunner(store, sink, {
+      lease: new Lease(store.client, `read-model:${sink.name}:${target}`, instanceId, LEASE_TTL_MS),
+      onApplied: (_count, lagMs) => metrics.projectionDelay.observe({ projection: sink.name }, lagMs / 1000),
+      onError: (error) =>
+        logger.warn(
+          { projection: sink.name, err: error instanceof Error ? error.message : error },
+          'projection paused',
+        ),
+      onRewind: (from, to) => logger.warn({ projection: sink.name, from, to }, 'store lost data; replaying'),
+    });
+  const runners = [
+    runner(
+      new RedisQueueSink(redisWrites, { prefix: config.redisPrefix }),
+      `${withoutCredentials(config.redisUrl)}#${config.redisPrefix}`,
+    ),
+    runner(new MongoDocumentsSink(mongo), `${withoutCredentials(config.mongoUrl)}#${mongo.db().databaseName}`),
+  ];
+  const queueBreaker = breakerFor('redis', metrics, logger);
+  const documentBreaker = breakerFor('mongo', metrics, logger);
+  return {
+    queue: { reads: new RedisQueueReads(redisReads, { prefix: config.redisPrefix }), breaker: queueBreaker },
+    documents: { reads: new MongoDocumentReads(mongo), breaker: documentBreaker },
+    runners,
+    breakers: [queueBreaker, documentBreaker],
+    async close() {
+      queueBreaker.shutdown();
+      documentBreaker.shutdown();
+      redisReads.disconnect();
+      redisWrites.disconnect();
+      await mongo.close();
+    },
+  };
 }

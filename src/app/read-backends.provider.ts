@@ -1,6 +1,7 @@
 import { Logger, Provider } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { EVENT_STORE } from '../event-store/event-store.port';
+import type { SqlEventStore } from '../event-store/sql-event-store';
 import { MetricsService } from '../http/metrics/metrics.service';
 import { BREAKER_SETTINGS, StoreKind } from '../read/breakers/breaker-settings';
 import { BreakerState, ReadBreaker } from '../read/breakers/read-breaker';
@@ -25,10 +26,10 @@ export function breakerFor(kind: StoreKind, metrics: MetricsService, logger: Log
 export const readBackendsProvider: Provider = {
   provide: READ_BACKENDS,
   inject: [CONFIG, EVENT_STORE, READ_MODELS, MetricsService],
-  useFactory: (config: AppConfig, store: EventStore, readModels: ReadModels, metrics: MetricsService) => {
+  useFactory: (config: AppConfig, store: SqlEventStore, readModels: ReadModels, metrics: MetricsService) => {
     const logger = new Logger('ReadStores');
     if (config.readStores.kind === 'external') {
-      const backends = openExternalBackends(config.readStores, store, metrics, logger);
+      const backends = openExternalBackends(config.readStores, store, config.instanceId, metrics, logger);
       for (const runner of backends.runners) readModels.follow(runner);
       return backends;
     }

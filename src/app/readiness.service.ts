@@ -39,6 +39,7 @@ export class ReadinessService {
     const inMemoryLag = lagOf(this.readModels.runner.position);
     const stores = this.backends.runners.map((r) => ({
       name: r.name,
+      role: r.role,
       position: r.position,
       lag: lagOf(r.position),
       ...(r.failing ? { error: r.lastError } : {}),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { RecordedEvent } from '../event-store/event-store.port';
 import { openEventStore } from '../event-store/open-event-store';
 import { SqlEventStore } from '../event-store/sql-event-store';
+import { Lease } from '../shared/lease';
 import { ProjectionSink } from './projection-sink';
 import { SinkRunner } from './sink-runner';
 
@@ -119,5 +120,53 @@ describe('SinkRunner', () => {
     await append(event(3));
     await until(() => runner.position === base + 3 && sink.stored.length === base + 3);
     expect(sink.stored).toEqual(Array.from({ length: base + 3 }, (_, i) => i + 1));
+  });
+});
+
+describe('SinkRunner with a lease: one writer, the others follow', () => {
+  let store: SqlEventStore;
+  beforeAll(async () => {
+    store = await openEventStore({ kind: 'pglite', dataDir: mkdtempSync(join(tmpdir(), 'sink-lease-')) });
+  });
+  afterAll(() => store.close());
+
+  const runnerOn = (sink: ProjectionSink, holder: string) =>
+    new SinkRunner(store, sink, {
+      lease: new Lease(store.client, 'read-model:test', holder, 3_000),
+      followMs: 20,
+      electMs: 100,
+    });
+
+  it('writes each event once across two instances; the follower tracks the writer and takes over when it stops', async () => {
+    const shared = new SwitchableSink();
+    const a = runnerOn(shared, 'a');
+    const b = runnerOn(shared, 'b');
+    await a.start();
+    await b.start();
+    expect([a.role, b.role]).toEqual(['writer', 'follower']);
+    await store.append('L-1', [event(1), event(2)], 'no_stream');
+    await expect(b.waitFor(2, 5_000)).resolves.toBe(true);
+    expect(shared.stored).toEqual([1, 2]);
+
+    await a.stop(); // releases the lease
+    await until(() => b.role === 'writer');
+    await store.append('L-2', [event(3)], 'no_stream');
+    await until(() => b.position === 3);
+    expect(shared.stored).toEqual([1, 2, 3]);
+    await b.stop();
+  });
+
+  it('a follower reports the store down while it cannot read the checkpoint', async () => {
+    const shared = new SwitchableSink();
+    const a = runnerOn(shared, 'a2');
+    const b = runnerOn(shared, 'b2');
+    await a.start();
+    await b.start();
+    shared.down = true;
+    await until(() => b.failing);
+    shared.down = false;
+    await until(() => !b.failing);
+    await a.stop();
+    await b.stop();
   });
 });
