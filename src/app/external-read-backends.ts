@@ -69,7 +69,7 @@ export function openExternalBackends(
   const documentBreaker = breakerFor('mongo', metrics, logger);
   return {
     queue: { reads: new RedisQueueReads(redisReads, { prefix: config.redisPrefix }), breaker: queueBreaker },
-    documents: { reads: new MongoDocumentReads(mongo), breaker: documentBreaker },
+    documents: { reads: new MongoDocumentReads(mongo), breaker: documentBreaker, progress: runners[1] },
     runners,
     breakers: [queueBreaker, documentBreaker],
     async close() {

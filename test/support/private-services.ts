@@ -42,6 +42,8 @@ export class PrivateService {
       MONGO_PORT: String(await freePort()),
       // The FerretDB binary CI already built; the script builds one only if it is missing.
       FERRETDB_BIN: process.env.FERRETDB_BIN ?? join(sharedInfra, 'bin', 'ferretdb'),
+      // Its own SQLite files: a second FerretDB on the shared PostgreSQL database would fight over its metadata.
+      FERRETDB_POSTGRESQL_URL: '',
     };
     const service = new PrivateService(script, env, dir, '');
     const url = await service.command('start');

@@ -32,7 +32,7 @@ export class GetConcertsHandler implements IQueryHandler<GetConcerts> {
   constructor(private readonly reads: GuardedReads) {}
 
   async execute(): Promise<Answer<ConcertView[]>> {
-    const { value, staleMs } = await this.reads.documents('concerts', (r) => r.concerts());
+    const { value, staleMs } = await this.reads.documents('concerts', (r) => r.concerts(), { shared: true });
     return { value: (value ?? []).map(({ concertId, title }) => ({ concertId, title })), staleMs };
   }
 }
@@ -48,7 +48,13 @@ export class GetSchedulesHandler implements IQueryHandler<GetSchedules> {
 
   async execute({ concertId, token }: GetSchedules): Promise<Answer<ScheduleRead[]>> {
     const now = this.clock.now().getTime();
-    const { value, staleMs } = await this.reads.documents(`schedules:${concertId}`, (r) => r.schedules(concertId, now));
+    const { value, staleMs } = await this.reads.documents(
+      `schedules:${concertId}`,
+      (r) => r.schedules(concertId, now),
+      {
+        shared: true,
+      },
+    );
     if (!value) throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
     await this.access.requireActive(token, concertId);
     return { value, staleMs };
@@ -65,7 +71,9 @@ export class GetSeatsHandler implements IQueryHandler<GetSeats> {
 
   async execute({ scheduleId, token }: GetSeats): Promise<Answer<SeatRead[]>> {
     const now = this.clock.now().getTime();
-    const { value, staleMs } = await this.reads.documents(`seats:${scheduleId}`, (r) => r.seatMap(scheduleId, now));
+    const { value, staleMs } = await this.reads.documents(`seats:${scheduleId}`, (r) => r.seatMap(scheduleId, now), {
+      shared: true,
+    });
     if (!value) throw new DomainError('SCHEDULE_NOT_FOUND', `schedule ${scheduleId} not found`);
     await this.access.requireActive(token, value.concertId);
     return { value: value.seats, staleMs };

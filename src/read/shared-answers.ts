@@ -1,0 +1,45 @@
+import type { Answer } from './breakers/read-breaker';
+import type { ProgressTracker } from './read-progress';
+
+/**
+ * Answers everybody asks for at once in a rush (a schedule's seat map, a
+ * concert's schedules), reused while the store they came from has applied
+ * nothing newer, for at most `maxAgeMs` (statuses are computed against the
+ * time, so a hold expiring shows up within that). One store read serves every
+ * concurrent request for the same key. Such an answer is exactly what a fresh
+ * read would give, so X-Min-Position still holds: the tracker waited for it.
+ */
+export class SharedAnswers {
+  private readonly answers = new Map<string, { answer: Answer<unknown>; position: number; at: number }>();
+  private readonly inFlight = new Map<string, { promise: Promise<Answer<unknown>>; position: number }>();
+
+  constructor(
+    private readonly tracker: ProgressTracker,
+    private readonly maxAgeMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async get<T>(key: string, read: () => Promise<Answer<T>>): Promise<Answer<T>> {
+    const position = this.tracker.position;
+    const kept = this.answers.get(key);
+    if (kept && kept.position >= position && Date.now() - kept.at < this.maxAgeMs) return kept.answer as Answer<T>;
+    const pending = this.inFlight.get(key);
+    if (pending && pending.position >= position) return pending.promise as Promise<Answer<T>>;
+    const promise = read();
+    this.inFlight.set(key, { promise, position });
+    try {
+      const answer = await promise;
+      // A stale fallback or a miss is not worth sharing: the next request should try the store again.
+      if (answer.staleMs === undefined && answer.value !== undefined) this.keep(key, answer, position);
+      return answer;
+    } finally {
+      if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
+    }
+  }
+
+  private keep(key: string, answer: Answer<unknown>, position: number): void {
+    this.answers.delete(key);
+    this.answers.set(key, { answer, position, at: Date.now() });
+    if (this.answers.size > this.maxEntries) this.answers.delete(this.answers.keys().next().value as string);
+  }
+}
