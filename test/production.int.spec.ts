@@ -1,7 +1,8 @@
 import { ADMIN_KEY, RunningApp, startApp } from './support/app';
 import { Client, User } from './support/client';
 import { makeActive, makeUsers, maxPosition, prng, pick, sameUserOn, seatIdsWith } from './support/e2e';
-import { describeWithProductionServices, freshProductionEnv } from './support/production';
+import { freshProductionEnv } from './support/production';
+import { describeWithProductionServices } from './support/services';
 import { purchaseFlowCheck } from './support/purchase-flow';
 
 /** Every query a user can make, read on one instance once it has applied `position`. */

@@ -2,7 +2,8 @@ import { ADMIN_KEY, RunningApp, startApp } from './support/app';
 import { Client, Response, User } from './support/client';
 import { makeActive, makeUsers, maxPosition, pollUntil, sameUserOn } from './support/e2e';
 import { PrivateService } from './support/private-services';
-import { describeWithProductionServices, freshProductionEnv } from './support/production';
+import { freshProductionEnv } from './support/production';
+import { describeWithProductionServices } from './support/services';
 
 type Probe = { status: number; stale: boolean; ms: number; code?: string; retryAfter: string | null };
 

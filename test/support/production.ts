@@ -3,27 +3,6 @@ import { MongoClient } from 'mongodb';
 import { Client as PgClient } from 'pg';
 import Redis from 'ioredis';
 
-export const PRODUCTION_SERVICES = ['DATABASE_URL', 'REDIS_URL', 'MONGODB_URL'] as const;
-
-/**
- * Runs `body` when PostgreSQL, Redis and a MongoDB-wire server are all given;
- * under REQUIRE_SERVICES=1 a missing one fails instead of skipping.
- */
-export function describeWithProductionServices(name: string, body: () => void): void {
-  const missing = PRODUCTION_SERVICES.filter((v) => !process.env[v]);
-  if (!missing.length) return describe(name, body);
-  if (process.env.REQUIRE_SERVICES === '1') {
-    return describe(name, () => {
-      it(`needs ${missing.join(', ')}`, () => {
-        throw new Error(`${missing.join(', ')} not set but REQUIRE_SERVICES=1`);
-      });
-    });
-  }
-  describe.skip(`${name} (set ${missing.join(', ')} to run)`, () => {
-    it('skipped', () => undefined);
-  });
-}
-
 const withDatabase = (url: string, database: string) => {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;

@@ -20,3 +20,24 @@ export function describeWithService(variable: string, name: string, body: (url: 
     it('skipped', () => undefined);
   });
 }
+
+export const PRODUCTION_SERVICES = ['DATABASE_URL', 'REDIS_URL', 'MONGODB_URL'] as const;
+
+/**
+ * Runs `body` when PostgreSQL, Redis and a MongoDB-wire server are all given;
+ * under REQUIRE_SERVICES=1 a missing one fails instead of skipping.
+ */
+export function describeWithProductionServices(name: string, body: () => void): void {
+  const missing = PRODUCTION_SERVICES.filter((v) => !process.env[v]);
+  if (!missing.length) return describe(name, body);
+  if (process.env.REQUIRE_SERVICES === '1') {
+    return describe(name, () => {
+      it(`needs ${missing.join(', ')}`, () => {
+        throw new Error(`${missing.join(', ')} not set but REQUIRE_SERVICES=1`);
+      });
+    });
+  }
+  describe.skip(`${name} (set ${missing.join(', ')} to run)`, () => {
+    it('skipped', () => undefined);
+  });
+}
