@@ -74,17 +74,23 @@ export async function productionServices(): Promise<Awaited<ReturnType<typeof fr
   return freshProductionEnv();
 }
 
-/** p99 of a Prometheus histogram (upper bound of the bucket that holds it), summed over its series. */
-export function histogramP99(metrics: string, name: string): number | undefined {
-  const buckets = new Map<number, number>();
+/** p99 of a Prometheus histogram per value of `label` (the upper bound of the bucket that holds it). */
+export function histogramP99(metrics: string, name: string, label: string): Record<string, number> {
+  const series = new Map<string, [number, number][]>();
   for (const line of metrics.split('\n')) {
-    const match = line.match(new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} (\\d+)`));
+    const match = line.match(new RegExp(`^${name}_bucket\\{(.*)\\} (\\d+)`));
     if (!match) continue;
-    const le = match[1] === '+Inf' ? Infinity : Number(match[1]);
-    buckets.set(le, (buckets.get(le) ?? 0) + Number(match[2]));
+    const labels = Object.fromEntries([...match[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
+    const key = labels[label] ?? '';
+    series.set(key, [...(series.get(key) ?? []), [le, Number(match[2])]]);
   }
-  const sorted = [...buckets.entries()].sort((x, y) => x[0] - y[0]);
-  const total = sorted.at(-1)?.[1] ?? 0;
-  if (!total) return undefined;
-  return sorted.find(([, count]) => count >= total * 0.99)?.[0];
+  const result: Record<string, number> = {};
+  for (const [key, buckets] of series) {
+    const sorted = buckets.sort((x, y) => x[0] - y[0]);
+    const total = sorted.at(-1)?.[1] ?? 0;
+    const bound = sorted.find(([, count]) => count >= total * 0.99)?.[0];
+    if (total && bound !== undefined) result[key] = bound * 1000;
+  }
+  return result;
 }

@@ -10,6 +10,10 @@ import { ProgressTracker, waitForAll } from './read-progress';
 
 export const READ_MODELS = Symbol('READ_MODELS');
 
+const OWN_WRITE_WAIT_MS = 500;
+/** About a second of writes at the rate the holds benchmark drives. */
+const OWN_WRITE_MAX_BEHIND = 2_000;
+
 /** How long a query waits for `X-Min-Position` before answering 503 READ_MODEL_STALE. */
 export const MIN_POSITION_WAIT_MS = 2_000;
 
@@ -45,6 +49,23 @@ export class ReadModels {
   /** Resolves true once every store has applied `position`, false after `timeoutMs`. */
   settle(position: number, timeoutMs: number): Promise<boolean> {
     return waitForAll(this.trackers, position, timeoutMs);
+  }
+
+  /**
+   * What a command waits for before it answers, so its client reads its own
+   * write on any instance without X-Min-Position: every store applying it
+   * (at most half a second). A shared store already far behind (a burst it
+   * cannot keep up with) is not waited for: every command would stall on it
+   * and still time out. Clients that must see their write then send X-Min-Position.
+   */
+  async settleOwnWrite(position: number): Promise<void> {
+    await Promise.all(
+      this.trackers.map((tracker) =>
+        tracker === this.runner || position - tracker.position <= OWN_WRITE_MAX_BEHIND
+          ? tracker.waitFor(position, OWN_WRITE_WAIT_MS)
+          : undefined,
+      ),
+    );
   }
 
   async atLeast(position: number | undefined): Promise<void> {

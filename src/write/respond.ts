@@ -12,7 +12,7 @@ const ID_NAMESPACE = '0b5c7a52-5f76-4a1e-9c1c-7a3f8e0d2b61';
  */
 export async function withPosition(reply: FastifyReply, readModels: ReadModels, position: number): Promise<void> {
   reply.header('X-Event-Position', String(position));
-  await readModels.settle(position, 500);
+  await readModels.settleOwnWrite(position);
 }
 
 /**

@@ -4,9 +4,11 @@ import type { DocumentWrite } from './document-writes';
 
 export type BulkWriterOptions = {
   /**
-   * Operations per bulkWrite. FerretDB v1 keeps one of its 100 SQLite
-   * connections per matched update until the command ends, and hangs that
-   * database when they run out: opsPerWrite × parallelWrites stays well below.
+   * Operations per bulkWrite. FerretDB v1 keeps one backend connection per
+   * matched update until the command ends, and hangs for good when its pool
+   * runs out (100 SQLite connections; 50 PostgreSQL ones — 3 × 25 in flight
+   * hung it under the holds benchmark): opsPerWrite × parallelWrites stays
+   * well below, with room left for queries.
    */
   readonly opsPerWrite?: number;
   readonly parallelWrites?: number;
@@ -21,7 +23,7 @@ export class BulkWriter {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor({ opsPerWrite = 25, parallelWrites = 3 }: BulkWriterOptions = {}) {
+  constructor({ opsPerWrite = 20, parallelWrites = 1 }: BulkWriterOptions = {}) {
     this.opsPerWrite = opsPerWrite;
     this.parallelWrites = parallelWrites;
   }
