@@ -7,10 +7,17 @@ import { ProjectionSink } from './projection-sink';
 /** The in-process projections seen through the sink port, so the read-model contract suites can drive them too. */
 export class InMemorySink implements ProjectionSink {
   readonly name = 'in-memory';
+  readonly version = 1;
   readonly documents = new InMemoryDocumentStore();
   private runner = this.newRunner();
 
   async prepare(): Promise<void> {}
+
+  async storedVersion(): Promise<number | undefined> {
+    return this.version;
+  }
+
+  async recordVersion(): Promise<void> {}
 
   async checkpoint(): Promise<number> {
     return this.runner.position;

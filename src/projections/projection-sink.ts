@@ -12,6 +12,15 @@ import { RecordedEvent } from '../event-store/event-store.port';
 export interface ProjectionSink {
   /** Label for metrics, /ready and logs, e.g. `redis-queues`. */
   readonly name: string;
+  /**
+   * Bumped whenever what is stored, or what a document means, changes: a
+   * store another version wrote is wiped and rebuilt from the log at start.
+   */
+  readonly version: number;
+  /** The version that wrote what is stored; undefined when nothing records one. */
+  storedVersion(): Promise<number | undefined>;
+  /** Records `version` as the one that writes this store from now on. */
+  recordVersion(): Promise<void>;
   /** Creates indexes, loads scripts. Safe to call on every start. */
   prepare(): Promise<void>;
   /** Global position of the last event this store has applied; 0 when empty. */

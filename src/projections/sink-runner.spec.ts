@@ -11,6 +11,9 @@ import { SinkRunner } from './sink-runner';
 /** A sink that records what it stores and can be switched off like a store that went down. */
 class SwitchableSink implements ProjectionSink {
   readonly name = 'switchable';
+  version = 1;
+  recorded: number | undefined = 1;
+  resets = 0;
   down = false;
   stored: number[] = [];
   checkpointAt = 0;
@@ -27,7 +30,17 @@ class SwitchableSink implements ProjectionSink {
     this.stored.push(...events.map((e) => e.position));
     this.checkpointAt = events[events.length - 1].position;
   }
-  async reset(): Promise<void> {}
+  async storedVersion(): Promise<number | undefined> {
+    return this.recorded;
+  }
+  async recordVersion(): Promise<void> {
+    this.recorded = this.version;
+  }
+  async reset(): Promise<void> {
+    this.resets += 1;
+    this.stored = [];
+    this.checkpointAt = 0;
+  }
   async close(): Promise<void> {}
 }
 
@@ -88,6 +101,17 @@ describe('SinkRunner', () => {
     await append(event(1));
     sink.down = false;
     await until(() => runner.position === base + 1);
+  });
+
+  it('rebuilds a store another version of its sink wrote, from the start of the log', async () => {
+    await append(event(1));
+    sink.checkpointAt = base + 1;
+    sink.version = 2;
+    runner = new SinkRunner(store, sink);
+    await runner.start();
+    expect(sink.resets).toBe(1);
+    expect(sink.recorded).toBe(2);
+    expect(sink.stored).toEqual(Array.from({ length: base + 1 }, (_, i) => i + 1));
   });
 
   it('resolves waiters once their position is applied', async () => {

@@ -10,6 +10,8 @@ export type SinkRunnerOptions = {
   readonly onApplied?: (events: number, lagMs: number) => void;
   readonly onError?: (error: unknown) => void;
   readonly onRewind?: (from: number, to: number) => void;
+  /** The store was written by another version of its sink and is rebuilt from the log. */
+  readonly onRebuild?: (stored: number | undefined, version: number) => void;
   /**
    * With a lease, exactly one instance writes the store and the others follow
    * its checkpoint; without one, this runner always writes.
@@ -129,6 +131,7 @@ export class SinkRunner implements ProgressTracker {
     while (!this.closed && this.writing) {
       try {
         await this.sink.prepare();
+        await this.rebuildIfOtherVersion();
         this.applied = Math.max(this.applied, await this.sink.checkpoint());
         this.fail(undefined);
         break;
@@ -140,6 +143,17 @@ export class SinkRunner implements ProgressTracker {
     if (this.closed || !this.writing) return;
     this.subscription = this.store.subscribe(this.applied, (events) => this.applyBatch(events));
     await this.subscription.caughtUp;
+  }
+
+  private async rebuildIfOtherVersion(): Promise<void> {
+    const stored = await this.sink.storedVersion();
+    if (stored === this.sink.version) return;
+    if (stored !== undefined || (await this.sink.checkpoint()) > 0) {
+      this.options.onRebuild?.(stored, this.sink.version);
+      await this.sink.reset();
+      this.applied = 0;
+    }
+    await this.sink.recordVersion();
   }
 
   /**

@@ -14,6 +14,7 @@ import { WritePlan, planWrites } from './write-plan';
  */
 export class MongoDocumentsSink implements ProjectionSink {
   readonly name = 'mongo-documents';
+  readonly version = 1;
   /** Events whose data did not have the declared shape (the in-memory runner counts these as poison). */
   skipped = 0;
   private readonly db: Db;
@@ -44,6 +45,20 @@ export class MongoDocumentsSink implements ProjectionSink {
     for (const [name, indexes] of Object.entries(INDEXES)) {
       await this.collections[name as keyof DocumentCollections].createIndexes(indexes);
     }
+  }
+
+  async storedVersion(): Promise<number | undefined> {
+    const stored = await this.collections.checkpoints.findOne({ _id: `${this.name}:version` });
+    return stored?.position;
+  }
+
+  /** Kept beside the checkpoint, in its `position` field, so the collection keeps one document shape. */
+  async recordVersion(): Promise<void> {
+    await this.collections.checkpoints.updateOne(
+      { _id: `${this.name}:version` },
+      { $set: { position: this.version } },
+      { upsert: true },
+    );
   }
 
   async checkpoint(): Promise<number> {

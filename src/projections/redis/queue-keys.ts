@@ -6,6 +6,7 @@ export const DEFAULT_KEY_PREFIX = 'rt:';
  * share one server. A concert's keys share the `{concertId}` hash tag.
  *
  *   <prefix>q:checkpoint                    global position of the last applied batch
+ *   <prefix>q:version                       version of the sink that wrote these keys
  *   <prefix>q:{c}:waiting        zset       WAITING entry ids by join position
  *   <prefix>q:{c}:active         zset       admitted, not completed, by activeUntil (ms)
  *   <prefix>q:{c}:e:<entryId>    hash       u userId, a activeUntil, d completed, p last applied position
@@ -17,12 +18,15 @@ export const DEFAULT_KEY_PREFIX = 'rt:';
 export class QueueKeys {
   readonly root: string;
   readonly checkpoint: string;
+  /** The sink version that wrote these keys. */
+  readonly version: string;
   /** What precedes the concert id in every concert key; the apply script appends `<id>}:<suffix>`. */
   readonly concertRoot: string;
 
   constructor(readonly prefix = DEFAULT_KEY_PREFIX) {
     this.root = `${prefix}q:`;
     this.checkpoint = `${this.root}checkpoint`;
+    this.version = `${this.root}version`;
     this.concertRoot = `${this.root}{`;
   }
 

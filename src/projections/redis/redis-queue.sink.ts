@@ -20,6 +20,7 @@ const SCAN_COUNT = 1_000;
  */
 export class RedisQueueSink implements ProjectionSink {
   readonly name = 'redis-queues';
+  readonly version = 1;
   readonly keys: QueueKeys;
   /** Queue events whose data did not have the declared shape (the in-memory runner counts these as poison). */
   skipped = 0;
@@ -42,6 +43,15 @@ export class RedisQueueSink implements ProjectionSink {
 
   async checkpoint(): Promise<number> {
     return Number(await this.redis.get(this.keys.checkpoint)) || 0;
+  }
+
+  async storedVersion(): Promise<number | undefined> {
+    const stored = await this.redis.get(this.keys.version);
+    return stored === null ? undefined : Number(stored);
+  }
+
+  async recordVersion(): Promise<void> {
+    await this.redis.set(this.keys.version, String(this.version));
   }
 
   async apply(events: readonly RecordedEvent[]): Promise<void> {

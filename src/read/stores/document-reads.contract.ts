@@ -342,6 +342,11 @@ export function documentReadsContract(name: string, makeFixture: () => Promise<D
       expect(await reads.walletBalance('u1')).toBeUndefined();
     });
 
+    it('records the version of the sink that writes it, and reports it back', async () => {
+      await sink.recordVersion();
+      expect(await sink.storedVersion()).toBe(sink.version);
+    });
+
     it('lists concerts oldest first, each schedule with its counts and its seats in creation order', async () => {
       await sink.apply(LOG.slice(0, 2));
       expect(await reads.concerts()).toStrictEqual(EXPECTED.concerts);

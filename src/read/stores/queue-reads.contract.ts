@@ -206,6 +206,11 @@ export function queueReadsContract(
       expect(await reads.entry('c1', 'e1', T0)).toBeUndefined();
     });
 
+    it('records the version of the sink that writes it, and reports it back', async () => {
+      await sink.recordVersion();
+      expect(await sink.storedVersion()).toBe(sink.version);
+    });
+
     it('places waiting entries 1..n in join order, each concert on its own', async () => {
       const log = new QueueLog()
         .join('c1', 'e1')
