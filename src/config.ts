@@ -26,6 +26,10 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_:.-]{1,64}$/)
     .default('rt:'),
   KAFKA_BROKERS: z.string().optional(),
+  KAFKA_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/)
+    .default('rush-tickets.events'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INSTANCE_ID: z.string().default(`${process.pid}-${randomBytes(3).toString('hex')}`),
 });
@@ -46,6 +50,10 @@ export type AppConfig = {
         readonly redisPrefix: string;
         /** The database is the URL's path (default rush_tickets). */
         readonly mongoUrl: string;
+        /** With brokers, the log is relayed to Kafka and the stores are fed from it; without, from the event store. */
+        readonly kafkaBrokers: readonly string[] | undefined;
+        /** One deployment (one event store) per topic. */
+        readonly kafkaTopic: string;
       };
   readonly holdTtlSeconds: number;
   readonly queueActiveCapacity: number;
@@ -84,7 +92,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       storeKind === 'postgres' ? { kind: 'postgres', url: e.DATABASE_URL! } : { kind: 'pglite', dataDir: e.DATA_DIR },
     readStores:
       e.PROFILE === 'production'
-        ? { kind: 'external', redisUrl: e.REDIS_URL!, redisPrefix: e.REDIS_KEY_PREFIX, mongoUrl: e.MONGODB_URL! }
+        ? {
+            kind: 'external',
+            redisUrl: e.REDIS_URL!,
+            redisPrefix: e.REDIS_KEY_PREFIX,
+            mongoUrl: e.MONGODB_URL!,
+            kafkaBrokers: e.KAFKA_BROKERS?.split(',')
+              .map((b) => b.trim())
+              .filter(Boolean),
+            kafkaTopic: e.KAFKA_TOPIC,
+          }
         : { kind: 'memory' },
     holdTtlSeconds: e.HOLD_TTL_SECONDS,
     queueActiveCapacity: e.QUEUE_ACTIVE_CAPACITY,

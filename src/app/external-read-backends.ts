@@ -7,6 +7,9 @@ import { MongoDocumentsSink } from '../projections/mongo/mongo-documents.sink';
 import { createRedisClient } from '../projections/redis/redis-client';
 import { RedisQueueSink } from '../projections/redis/redis-queue.sink';
 import { SinkRunner } from '../projections/sink-runner';
+import { EventRelay } from '../messaging/event-relay';
+import { KafkaMessageLog } from '../messaging/kafka.message-log';
+import { LogEventSource } from '../messaging/log-event-source';
 import { Lease } from '../shared/lease';
 import type { ProjectionSink } from '../projections/projection-sink';
 import type { ReadBackends } from '../read/stores/read-backends';
@@ -35,10 +38,10 @@ export function openExternalBackends(
   const quietly = (name: string) => {
     let last = 0;
     // A down server reports on every reconnect attempt: one line per 10 s is enough.
-    return (error: Error) => {
+    return (error: unknown) => {
       if (Date.now() - last < 10_000) return;
       last = Date.now();
-      logger.warn({ store: name, err: error.message }, 'read-model store connection error');
+      logger.warn({ store: name, err: error instanceof Error ? error.message : String(error) }, 'connection error');
     };
   };
   const redisReads = createRedisClient(config.redisUrl, quietly('redis'));
@@ -47,8 +50,14 @@ export function openExternalBackends(
 
   // One writer per store, so the lease is named after the store itself: an instance pointed at other
   // Redis keys or another MongoDB database (a replay into fresh stores) writes those on its own.
+  const log = config.kafkaBrokers?.length
+    ? new KafkaMessageLog(config.kafkaBrokers, instanceId, config.kafkaTopic)
+    : undefined;
+  // With a broker each store is fed through a consumer group of its own; without, straight from the event store.
+  const sourceFor = (sink: ProjectionSink, target: string) =>
+    log ? new LogEventSource(log, store, `rush-tickets.${sink.name}.${target}`.replace(/[^\w.-]/g, '_')) : store;
   const runner = (sink: ProjectionSink, target: string) =>
-    new SinkRunner(store, sink, {
+    new SinkRunner(sourceFor(sink, target), sink, {
       lease: new Lease(store.client, `read-model:${sink.name}:${target}`, instanceId, LEASE_TTL_MS),
       onApplied: (_count, lagMs) => metrics.projectionDelay.observe({ projection: sink.name }, lagMs / 1000),
       onError: (error) =>
@@ -67,12 +76,23 @@ export function openExternalBackends(
   ];
   const queueBreaker = breakerFor('redis', metrics, logger);
   const documentBreaker = breakerFor('mongo', metrics, logger);
+  const relay =
+    log &&
+    new EventRelay(store, log, new Lease(store.client, 'event-relay', instanceId, LEASE_TTL_MS), 'event-log', {
+      onError: quietly('kafka'),
+    });
   return {
+    relay,
+    prepare: async () => {
+      await log?.prepare().catch(quietly('kafka'));
+    },
     queue: { reads: new RedisQueueReads(redisReads, { prefix: config.redisPrefix }), breaker: queueBreaker },
     documents: { reads: new MongoDocumentReads(mongo), breaker: documentBreaker, progress: runners[1] },
     runners,
     breakers: [queueBreaker, documentBreaker],
     async close() {
+      await relay?.stop();
+      await log?.close();
       queueBreaker.shutdown();
       documentBreaker.shutdown();
       redisReads.disconnect();

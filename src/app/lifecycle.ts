@@ -41,6 +41,8 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       { position: this.readModels.position, ms: Date.now() - started },
       'read models rebuilt from the log',
     );
+    await this.backends.prepare?.();
+    await this.backends.relay?.start();
     // A store that is down at boot does not hold the service back: its runner keeps trying.
     await Promise.all(this.backends.runners.map((runner) => runner.start()));
     this.admission.start();

@@ -60,6 +60,16 @@ export class ReadinessService {
         lag: lagOf(this.readModels.position),
         inMemory: { position: this.readModels.runner.position, lag: inMemoryLag },
         stores,
+        ...(this.backends.relay
+          ? {
+              relay: {
+                publishing: this.backends.relay.isPublishing,
+                ...(this.backends.relay.isPublishing
+                  ? { position: this.backends.relay.position, lag: lagOf(this.backends.relay.position) }
+                  : {}),
+              },
+            }
+          : {}),
         skippedEvents: this.readModels.runner.skipped,
         admissionLeader: this.admission.isLeader,
       },

@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS leases (
   holder     text NOT NULL,
   expires_at timestamptz NOT NULL
 );
+CREATE TABLE IF NOT EXISTS relay_checkpoints (
+  name     text PRIMARY KEY,
+  position bigint NOT NULL
+);
 `;
 
 /** Serialises appenders across every process sharing the database. */

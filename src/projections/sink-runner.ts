@@ -52,7 +52,8 @@ export class SinkRunner implements ProgressTracker {
   private onFirstFailure: () => void = () => undefined;
 
   constructor(
-    private readonly store: EventStore,
+    /** The event store itself, or in production with a broker the log relayed to it (LogEventSource). */
+    private readonly store: Pick<EventStore, 'subscribe'>,
     readonly sink: ProjectionSink,
     private readonly options: SinkRunnerOptions = {},
   ) {}

@@ -1,3 +1,4 @@
+import type { EventRelay } from '../../messaging/event-relay';
 import type { SinkRunner } from '../../projections/sink-runner';
 import { ReadBreaker } from '../breakers/read-breaker';
 import type { ProgressTracker } from '../read-progress';
@@ -17,5 +18,9 @@ export type ReadBackends = {
   /** Empty in the embedded profile: the in-process runner feeds the in-memory stores. */
   readonly runners: readonly SinkRunner[];
   readonly breakers: readonly ReadBreaker[];
+  /** Production with a broker: the relay that publishes the log to it (one instance at a time). */
+  readonly relay?: EventRelay;
+  /** Runs once before the runners start (creates the broker topic). */
+  prepare?(): Promise<void>;
   close(): Promise<void>;
 };

@@ -1,0 +1,105 @@
+import { Subscription } from '../event-store/event-store.port';
+import { SqlEventStore } from '../event-store/sql-event-store';
+import { Lease } from '../shared/lease';
+import { toMessage } from './event-log-topic';
+import { MessageLog } from './message-log.port';
+
+export type RelayOptions = {
+  /** How often the lease is renewed or contested; a dead relay is replaced within its TTL plus this. */
+  readonly electMs?: number;
+  readonly onPublished?: (events: number, position: number) => void;
+  readonly onError?: (error: unknown) => void;
+};
+
+/**
+ * Publishes the event log to the broker, in order, at least once: a batch is
+ * appended (acks=all, idempotent producer), and only then is the checkpoint
+ * moved past it. A crash in between publishes that batch again; consumers
+ * skip what they already applied by global position. One relay publishes at
+ * a time, chosen by a lease in the event store's database.
+ */
+export class EventRelay {
+  private subscription: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private electing = false;
+  private published = 0;
+
+  constructor(
+    private readonly store: SqlEventStore,
+    private readonly log: MessageLog,
+    private readonly lease: Lease,
+    private readonly name = 'event-log',
+    private readonly options: RelayOptions = {},
+  ) {}
+
+  get isPublishing(): boolean {
+    return this.subscription !== undefined;
+  }
+
+  /** The last global position the broker acknowledged (as far as this instance knows). */
+  get position(): number {
+    return this.published;
+  }
+
+  start(): Promise<void> {
+    this.timer = setInterval(() => void this.elect(), this.options.electMs ?? 1_000);
+    return this.elect();
+  }
+
+  private async elect(): Promise<void> {
+    if (this.electing) return;
+    this.electing = true;
+    try {
+      const held = await this.lease.acquire();
+      if (held && !this.subscription) {
+        const after = await this.checkpoint();
+        this.published = after;
+        this.subscription = this.store.subscribe(after, (events) => this.publish(events));
+      } else if (!held && this.subscription) {
+        const subscription = this.subscription;
+        this.subscription = undefined;
+        await subscription.close();
+      }
+    } catch (error) {
+      this.options.onError?.(error);
+    } finally {
+      this.electing = false;
+    }
+  }
+
+  private async publish(events: Parameters<Parameters<SqlEventStore['subscribe']>[1]>[0]): Promise<void> {
+    // A relay that lost its lease stops here; its successor publishes from the stored checkpoint.
+    if (!this.lease.isHeld) throw new Error('relay lease lost');
+    try {
+      await this.log.append(events.map(toMessage));
+      const last = events[events.length - 1].position;
+      await this.store.client.query(
+        `INSERT INTO relay_checkpoints (name, position) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET position = GREATEST(relay_checkpoints.position, EXCLUDED.position)`,
+        [this.name, last],
+      );
+      this.published = last;
+      this.options.onPublished?.(events.length, last);
+    } catch (error) {
+      this.options.onError?.(error);
+      throw error; // the subscription offers the same batch again
+    }
+  }
+
+  async checkpoint(): Promise<number> {
+    const { rows } = await this.store.client.query<{ position: string }>(
+      'SELECT position::text AS position FROM relay_checkpoints WHERE name = $1',
+      [this.name],
+    );
+    return rows.length ? Number(rows[0].position) : 0;
+  }
+
+  /** Stops publishing; `release` false leaves the lease to expire, as a crashed instance would. */
+  async stop(release = true): Promise<void> {
+    clearInterval(this.timer);
+    while (this.electing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.subscription?.close();
+    this.subscription = undefined;
+    if (release) await this.lease.release();
+  }
+}

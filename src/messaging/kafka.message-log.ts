@@ -1,0 +1,91 @@
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { EVENT_LOG_TOPIC, LogMessage } from './event-log-topic';
+import { LogConsumer, MessageLog } from './message-log.port';
+
+/** The event log on Kafka through kafkajs: idempotent producer, acks=all, one partition, offsets committed after the write. */
+export class KafkaMessageLog implements MessageLog {
+  private readonly kafka: Kafka;
+  private readonly producer;
+  private connected: Promise<void> | undefined;
+  private readonly consumers: LogConsumer[] = [];
+
+  constructor(
+    brokers: readonly string[],
+    clientId: string,
+    private readonly topic = EVENT_LOG_TOPIC,
+  ) {
+    this.kafka = new Kafka({
+      clientId,
+      brokers: [...brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 2_000 },
+    });
+    // One request in flight with idempotence: retries can neither duplicate nor reorder a batch.
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // The one partition makes the choice moot; naming it silences kafkajs's partitioner-change warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  /** Creates the topic (one partition, see event-log-topic.ts) if it is missing. */
+  async prepare(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = await admin.listTopics();
+      if (!topics.includes(this.topic)) {
+        await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1 }], waitForLeaders: true });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async append(messages: readonly LogMessage[]): Promise<void> {
+    if (!messages.length) return;
+    this.connected ??= this.producer.connect().catch((error: unknown) => {
+      this.connected = undefined;
+      throw error;
+    });
+    await this.connected;
+    await this.producer.send({
+      topic: this.topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+    });
+  }
+
+  async consume(group: string, onBatch: (messages: readonly LogMessage[]) => Promise<void>): Promise<LogConsumer> {
+    const consumer = this.kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        if (!batch.messages.length) return;
+        await onBatch(
+          batch.messages.map((m) => ({
+            key: m.key?.toString() ?? '',
+            value: m.value?.toString() ?? '',
+            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          })),
+        );
+        // Committed only after the batch's write: a crash before it re-delivers, never skips.
+        resolveOffset(batch.lastOffset());
+        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      },
+    });
+    const handle = { stop: () => consumer.disconnect() };
+    this.consumers.push(handle);
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop().catch(() => undefined)));
+    if (this.connected) await this.producer.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { ADMIN_KEY, RunningApp, startApp } from './support/app';
+import { Client } from './support/client';
+import { makeActive, makeUsers, sameUserOn } from './support/e2e';
+import { freshProductionEnv } from './support/production';
+import { purchaseFlowCheck } from './support/purchase-flow';
+import { describeWithProductionServices } from './support/services';
+
+describeWithProductionServices('production profile fed through Kafka: two instances', () => {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    it('needs KAFKA_BROKERS', () => {
+      if (process.env.REQUIRE_SERVICES === '1') throw new Error('KAFKA_BROKERS is not set but REQUIRE_SERVICES=1');
+    });
+    return;
+  }
+  let fresh: Awaited<ReturnType<typeof freshProductionEnv>>;
+  let a: RunningApp;
+  let b: RunningApp;
+  let client: Client;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    fresh = await freshProductionEnv();
+    env = { ...fresh.env, KAFKA_BROKERS: brokers, KAFKA_TOPIC: `rt-test-${randomUUID()}` };
+    a = await startApp({ ...env, INSTANCE_ID: 'kafka-a' });
+    b = await startApp({ ...env, INSTANCE_ID: 'kafka-b' });
+    client = new Client([a.url, b.url], ADMIN_KEY);
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await fresh?.drop();
+  });
+
+  it('runs the whole purchase flow with requests alternating between the instances', () => purchaseFlowCheck(client));
+
+  it('relays the log (one publisher) and the stores keep up with it', async () => {
+    const concert = await client.createConcert(4);
+    const [user] = await makeUsers(client, 1, 'kafka');
+    await makeActive([user], concert.concertId);
+    const hold = await user.hold(concert.schedules[0].scheduleId, concert.schedules[0].seatIds.slice(0, 1));
+    expect(hold.status).toBe(201);
+    const readies = [await a.client.request('GET', '/ready'), await b.client.request('GET', '/ready')];
+    const relays = readies.map((r) => r.body.projections.relay);
+    expect(relays.filter((r: { publishing: boolean }) => r.publishing)).toHaveLength(1);
+    const head = readies[0].body.eventStore.head as number;
+    const seats = await sameUserOn(b.client, user).call(
+      'GET',
+      `/v1/schedules/${concert.schedules[0].scheduleId}/seats`,
+      undefined,
+      { 'x-min-position': String(head) },
+    );
+    expect(seats.status).toBe(200);
+    expect(seats.body[0].status).toBe('HELD');
+  });
+});
