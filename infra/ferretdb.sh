@@ -32,8 +32,9 @@ FERRETDB_VERSION=v1.24.2
 FERRETDB_MODULE=github.com/FerretDB/FerretDB
 URL="mongodb://127.0.0.1:${MONGO_PORT}/"
 
-log() { echo "[ferretdb.sh] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+SERVICE=ferretdb.sh
+# shellcheck source=infra/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$INFRA_DIR"
 INFRA_DIR="$(cd "$INFRA_DIR" && pwd -P)"
@@ -64,12 +65,6 @@ bin_ok() {
   grep -q "version: ${FERRETDB_VERSION}\$" <<<"$out"
 }
 
-# Live (non-zombie) process?
-proc_alive() {
-  local state
-  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
-  [ -n "$state" ] && [ "$state" != Z ]
-}
 
 build_ferretdb() {
   local go gover major minor bindir work moddir bpid n=0 t0=$SECONDS
@@ -133,9 +128,6 @@ ensure_installed() {
 
 # ---------------------------------------------------------------- process
 
-server_pid() {
-  [ -f "$PIDFILE" ] && head -n 1 "$PIDFILE" | tr -dc 0-9 || true
-}
 
 # True if $1 is a live (non-zombie) ferretdb process.
 pid_alive() {
@@ -147,8 +139,6 @@ pid_alive() {
   tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1 | grep -q ferretdb
 }
 
-is_running() { pid_alive "$(server_pid)"; }
-
 # Port the running server listens on (from its --listen-addr argument).
 running_port() {
   local pid
@@ -158,13 +148,6 @@ running_port() {
     sed -n 's/^--listen-addr=.*:\([0-9]*\)$/\1/p' | head -n 1 || true
 }
 
-port_busy() {
-  if command -v ss >/dev/null 2>&1; then
-    ss -Hltn "sport = :$MONGO_PORT" 2>/dev/null | grep -q .
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null
-  fi
-}
 
 # Real MongoDB-wire round trip from bash: send OP_MSG {ping: 1, $db: "admin"}
 # over /dev/tcp and look for `ok: 1.0` (BSON double) in the reply.
@@ -218,7 +201,7 @@ start() {
     log "removing stale pidfile (pid $(server_pid) is gone)"
     rm -f "$PIDFILE"
   fi
-  if port_busy; then
+  if port_busy "$MONGO_PORT"; then
     die "port $MONGO_PORT is already in use by another process; set MONGO_PORT to a free port"
   fi
   ensure_installed
@@ -254,27 +237,7 @@ start() {
   echo "$URL"
 }
 
-stop() {
-  local pid i
-  pid="$(server_pid)"
-  if ! pid_alive "$pid"; then
-    rm -f "$PIDFILE"
-    log "not running"
-    return 0
-  fi
-  log "stopping ferretdb (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 150); do
-    pid_alive "$pid" || break
-    sleep 0.2
-  done
-  if pid_alive "$pid"; then
-    log "still alive after 30s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$PIDFILE"
-}
+stop() { stop_server 30; }
 
 case "$cmd" in
   start | up | "") start ;;

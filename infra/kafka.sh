@@ -37,8 +37,9 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 URL="127.0.0.1:${KAFKA_PORT}"
 
-log() { echo "[kafka.sh] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+SERVICE=kafka.sh
+# shellcheck source=infra/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 POM="$HERE/kafka/pom.xml"
@@ -54,7 +55,6 @@ PIDFILE="$KDIR/kafka.pid"
 LOGFILE="$KDIR/kafka.log"
 STAMP="$LIBS/.pom.sha256"
 
-is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # ---------------------------------------------------------------- install
 
@@ -135,35 +135,20 @@ ensure_libs() {
 
 # ---------------------------------------------------------------- process
 
-server_pid() {
-  [ -f "$PIDFILE" ] && head -n 1 "$PIDFILE" | tr -dc 0-9 || true
-}
 
 # True if $1 is a live (non-zombie) broker started from our server.properties.
 pid_alive() {
-  local pid="$1" state
-  [ -n "$pid" ] || return 1
-  # A dead JVM can linger as a zombie (kill -0 still succeeds): not running.
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [ -n "$state" ] && [ "$state" != Z ] || return 1
+  local pid="$1"
+  proc_alive "$pid" || return 1
   # Guard against pid reuse: it must be kafka.Kafka on this directory's config.
   tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF "$CONF"
 }
-
-is_running() { pid_alive "$(server_pid)"; }
 
 # Client port the running broker was started with (from the config written at its start).
 running_port() {
   sed -n 's/^listeners=PLAINTEXT:\/\/[^:]*:\([0-9]*\).*/\1/p' "$CONF" 2>/dev/null | head -n 1 || true
 }
 
-port_busy() {
-  if command -v ss >/dev/null 2>&1; then
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-  fi
-}
 
 # One Kafka request/response over /dev/tcp from bash. $1 api_key, $2 api_version, $3 request
 # body in hex; prints the reply in hex (size, correlation id, then the body). Header v1:
@@ -336,29 +321,8 @@ start() {
   echo "$URL"
 }
 
-stop() {
-  local pid i
-  pid="$(server_pid)"
-  if ! pid_alive "$pid"; then
-    rm -f "$PIDFILE"
-    log "not running"
-    return 0
-  fi
-  log "stopping kafka (pid $pid)"
-  # SIGTERM runs the broker's shutdown hook: a clean shutdown, logs flushed, so the
-  # next start needs no log recovery.
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 225); do
-    pid_alive "$pid" || break
-    sleep 0.2
-  done
-  if pid_alive "$pid"; then
-    log "still alive after 45s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$PIDFILE"
-}
+# SIGTERM runs the broker's shutdown hook: a clean shutdown, logs flushed, so the next start needs no log recovery.
+stop() { stop_server 45; }
 
 case "$cmd" in
   start | up | "") start ;;

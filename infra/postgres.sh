@@ -27,14 +27,14 @@ PG_DB="${PG_DB:-ticketing}"
 PG_OS_USER=postgres
 URL="postgres://postgres@127.0.0.1:${PG_PORT}/${PG_DB}"
 
-log() { echo "[postgres.sh] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+SERVICE=postgres.sh
+# shellcheck source=infra/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$INFRA_DIR"
 INFRA_DIR="$(cd "$INFRA_DIR" && pwd -P)"
 LINK="$INFRA_DIR/postgres"
 
-is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # Run a command as the database owner.
 as_pg() {
@@ -195,13 +195,6 @@ timezone = 'UTC'
 EOF
 }
 
-port_busy() {
-  if command -v ss >/dev/null 2>&1; then
-    ss -Hltn "sport = :$PG_PORT" 2>/dev/null | grep -q .
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null
-  fi
-}
 
 psql_admin() {
   PGCONNECT_TIMEOUT=5 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
@@ -234,7 +227,7 @@ start() {
   fi
   init_cluster
   clear_stale_pid
-  if port_busy; then
+  if port_busy "$PG_PORT"; then
     die "port $PG_PORT is already in use by another process; set PG_PORT to a free port"
   fi
   write_infra_conf

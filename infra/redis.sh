@@ -21,8 +21,9 @@ INFRA_DIR="${INFRA_DIR:-$PWD/.infra}"
 REDIS_PORT="${REDIS_PORT:-56379}"
 URL="redis://127.0.0.1:${REDIS_PORT}"
 
-log() { echo "[redis.sh] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+SERVICE=redis.sh
+# shellcheck source=infra/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$INFRA_DIR"
 INFRA_DIR="$(cd "$INFRA_DIR" && pwd -P)"
@@ -30,8 +31,6 @@ RDIR="$INFRA_DIR/redis"
 CONF="$RDIR/redis.conf"
 PIDFILE="$RDIR/redis.pid"
 LOGFILE="$RDIR/redis.log"
-
-is_root() { [ "$(id -u)" -eq 0 ]; }
 
 have_redis() { command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; }
 
@@ -48,35 +47,20 @@ ensure_installed() {
   have_redis || die "redis-server installed but redis-server/redis-cli not found on PATH"
 }
 
-server_pid() {
-  [ -f "$PIDFILE" ] && head -n 1 "$PIDFILE" | tr -dc 0-9 || true
-}
 
 # True if $1 is a live (non-zombie) redis-server process.
 pid_alive() {
-  local pid="$1" state
-  [ -n "$pid" ] || return 1
-  # A dead daemon can linger as a zombie (kill -0 still succeeds): not running.
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [ -n "$state" ] && [ "$state" != Z ] || return 1
+  local pid="$1"
+  proc_alive "$pid" || return 1
   # Guard against pid reuse after a reboot / wiped process table.
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q redis-server
 }
-
-is_running() { pid_alive "$(server_pid)"; }
 
 # Port the running server was started with (from the config written at its start).
 running_port() {
   awk '$1 == "port" { print $2; exit }' "$CONF" 2>/dev/null || true
 }
 
-port_busy() {
-  if command -v ss >/dev/null 2>&1; then
-    ss -Hltn "sport = :$REDIS_PORT" 2>/dev/null | grep -q .
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null
-  fi
-}
 
 ping() {
   [ "$(timeout 5 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null || true)" = PONG ]
@@ -131,7 +115,7 @@ start() {
     log "removing stale pidfile (pid $(server_pid) is gone)"
     rm -f "$PIDFILE"
   fi
-  if port_busy; then
+  if port_busy "$REDIS_PORT"; then
     die "port $REDIS_PORT is already in use by another process; set REDIS_PORT to a free port"
   fi
   ensure_installed
@@ -144,28 +128,8 @@ start() {
   echo "$URL"
 }
 
-stop() {
-  local pid i
-  pid="$(server_pid)"
-  if ! pid_alive "$pid"; then
-    rm -f "$PIDFILE"
-    log "not running"
-    return 0
-  fi
-  log "stopping redis-server (pid $pid)"
-  # save "" and appendonly no: SIGTERM shuts down without writing anything.
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do
-    pid_alive "$pid" || break
-    sleep 0.2
-  done
-  if pid_alive "$pid"; then
-    log "still alive after 20s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
-  rm -f "$PIDFILE"
-}
+# save "" and appendonly no: SIGTERM shuts down without writing anything.
+stop() { stop_server 20; }
 
 case "$cmd" in
   start | up | "") start ;;

@@ -42,7 +42,9 @@ describeWithProductionServices('read-model stores going down and coming back', (
   let seatIds: string[];
 
   beforeAll(async () => {
-    [redis, mongo] = await Promise.all([PrivateService.start('redis'), PrivateService.start('ferretdb')]);
+    // One at a time, so afterAll can stop whichever started even when the other failed to.
+    redis = await PrivateService.start('redis');
+    mongo = await PrivateService.start('ferretdb');
     fresh = await freshProductionEnv({ REDIS_URL: redis.url, MONGODB_URL: mongo.url });
     app = await startApp(fresh.env);
     const concert = await app.client.createConcert(12, 2);
