@@ -18,6 +18,7 @@
 #   KAFKA_CONTROLLER_PORT  default KAFKA_PORT+1 (KRaft controller listener)
 #   KAFKA_HEAP_OPTS        default "-Xmx512m -Xms256m"
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to answer, default 90
+#   KAFKA_LIBS             default $INFRA_DIR/kafka/libs (the broker jars)
 #   JAVA                   java binary (>= 17); default: java on PATH, else /usr/lib/jvm/*
 #
 # The jars are Maven Central's org.apache.kafka:kafka_2.13 and its runtime dependencies,
@@ -48,7 +49,8 @@ LOG4J_CONF="$HERE/kafka/log4j2.properties"
 mkdir -p "$INFRA_DIR"
 INFRA_DIR="$(cd "$INFRA_DIR" && pwd -P)"
 KDIR="$INFRA_DIR/kafka"
-LIBS="$KDIR/libs"
+# KAFKA_LIBS lets a second broker (a fault test's) share the jars instead of fetching its own.
+LIBS="${KAFKA_LIBS:-$KDIR/libs}"
 DATA_DIR="$KDIR/data"
 CONF="$KDIR/server.properties"
 PIDFILE="$KDIR/kafka.pid"

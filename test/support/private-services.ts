@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+type Script = 'redis' | 'ferretdb' | 'kafka';
 const ROOT = resolve(__dirname, '../..');
 
 async function freePort(): Promise<number> {
@@ -26,13 +28,13 @@ async function freePort(): Promise<number> {
  */
 export class PrivateService {
   private constructor(
-    private readonly script: 'redis' | 'ferretdb',
+    private readonly script: Script,
     private readonly env: NodeJS.ProcessEnv,
     private readonly dir: string,
     readonly url: string,
   ) {}
 
-  static async start(script: 'redis' | 'ferretdb'): Promise<PrivateService> {
+  static async start(script: Script): Promise<PrivateService> {
     const dir = mkdtempSync(join(tmpdir(), `${script}-`));
     const sharedInfra = process.env.INFRA_DIR ?? join(ROOT, '.infra');
     const env = {
@@ -40,6 +42,10 @@ export class PrivateService {
       INFRA_DIR: dir,
       REDIS_PORT: String(await freePort()),
       MONGO_PORT: String(await freePort()),
+      KAFKA_PORT: String(await freePort()),
+      KAFKA_CONTROLLER_PORT: String(await freePort()),
+      // The jars CI already fetched.
+      KAFKA_LIBS: process.env.KAFKA_LIBS ?? join(sharedInfra, 'kafka', 'libs'),
       // The FerretDB binary CI already built; the script builds one only if it is missing.
       FERRETDB_BIN: process.env.FERRETDB_BIN ?? join(sharedInfra, 'bin', 'ferretdb'),
       // Its own SQLite files: a second FerretDB on the shared PostgreSQL database would fight over its metadata.
@@ -57,6 +63,12 @@ export class PrivateService {
       timeout: 300_000,
     });
     return stdout.trim().split('\n').pop() ?? '';
+  }
+
+  /** SIGKILL, as a crash would: no shutdown hook runs. */
+  kill(): void {
+    const pid = Number(readFileSync(join(this.dir, this.script, `${this.script}.pid`), 'utf8').trim());
+    process.kill(pid, 'SIGKILL');
   }
 
   async destroy(): Promise<void> {

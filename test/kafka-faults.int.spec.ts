@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { RunningApp, startApp } from './support/app';
+import { Response, User } from './support/client';
+import { makeActive, makeUsers, pollUntil, sameUserOn, sleep } from './support/e2e';
+import { PrivateService } from './support/private-services';
+import { freshProductionEnv } from './support/production';
+import { describeWithProductionServices } from './support/services';
+
+type Ready = { projections: { stores: { lag: number }[]; relay?: { publishing: boolean; lag?: number } } };
+
+describeWithProductionServices('the Kafka broker killed while holds are written', () => {
+  if (!process.env.KAFKA_BROKERS) {
+    it('needs KAFKA_BROKERS', () => {
+      if (process.env.REQUIRE_SERVICES === '1') throw new Error('KAFKA_BROKERS is not set but REQUIRE_SERVICES=1');
+    });
+    return;
+  }
+  let kafka: PrivateService;
+  let fresh: Awaited<ReturnType<typeof freshProductionEnv>>;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    kafka = await PrivateService.start('kafka');
+    fresh = await freshProductionEnv();
+    app = await startApp({ ...fresh.env, KAFKA_BROKERS: kafka.url, KAFKA_TOPIC: `rt-fault-${randomUUID()}` });
+  }, 180_000);
+  afterAll(async () => {
+    await app?.close();
+    await fresh?.drop();
+    await kafka?.destroy();
+  });
+
+  it('loses nothing: after the restart every read model equals a fresh replay from the event store', async () => {
+    const concert = await app.client.createConcert(120);
+    const { scheduleId, seatIds } = concert.schedules[0];
+    const users = await makeUsers(app.client, 6, 'kfault');
+    await makeActive(users, concert.concertId);
+    let stop = false;
+    const written: Response[] = [];
+    // Each user holds one seat after another (its own slice of the schedule) while the broker dies;
+    // every third hold is cancelled, so seats change hands in both directions.
+    const writers = users.map(async (user, u) => {
+      await user.charge(1_000_000);
+      for (let i = 0; !stop && i < 20; i++) {
+        const hold = await user.hold(scheduleId, [seatIds[u * 20 + i]]);
+        written.push(hold);
+        if (hold.status === 201 && i % 3 === 0) {
+          const cancelled = await user.call('DELETE', `/v1/reservations/${hold.body.reservationId}`);
+          if (cancelled.status !== 204) written.push(cancelled);
+        }
+        await sleep(50);
+      }
+    });
+    await sleep(500);
+    kafka.kill();
+    await sleep(2_000);
+    await kafka.command('start');
+    stop = true;
+    await Promise.all(writers);
+    // Commands never needed the broker.
+    expect(written.length).toBeGreaterThan(10);
+    expect(written.filter((r) => r.status !== 201).map((r) => [r.status, r.body?.code])).toEqual([]);
+
+    const caughtUp = await pollUntil(
+      async () => (await app.client.request<Ready>('GET', '/ready')).body,
+      (ready) => ready.projections.relay?.lag === 0 && ready.projections.stores.every((s) => s.lag === 0),
+      90_000,
+      250,
+    );
+    expect(caughtUp.projections.relay).toMatchObject({ publishing: true, lag: 0 });
+
+    // A second instance without Kafka rebuilds fresh stores straight from the event store.
+    const replayed = await freshProductionEnv();
+    const other = await startApp({
+      ...fresh.env,
+      REDIS_KEY_PREFIX: replayed.env.REDIS_KEY_PREFIX,
+      MONGODB_URL: replayed.env.MONGODB_URL,
+    });
+    try {
+      const head = String((await app.client.request('GET', '/ready')).body.eventStore.head);
+      const at = { 'x-min-position': head };
+      for (const user of users) {
+        for (const path of ['/v1/queue/status', '/v1/wallet', `/v1/schedules/${scheduleId}/seats`]) {
+          const mine = await sameUserOn(app.client, user).call('GET', path, undefined, at);
+          const theirs = await sameUserOn(other.client, user as User).call('GET', path, undefined, at);
+          expect({ path, status: mine.status, body: mine.body }).toEqual({
+            path,
+            status: theirs.status,
+            body: theirs.body,
+          });
+        }
+      }
+    } finally {
+      await other.close();
+      await replayed.drop();
+    }
+  }, 240_000);
+});
