@@ -1,6 +1,7 @@
 import { ADMIN_KEY, RunningApp, startApp } from './support/app';
 import { Client, Response, User } from './support/client';
-import { makeActive, makeUsers, maxPosition, pollUntil, sameUserOn } from './support/e2e';
+import { makeActive, makeUsers, maxPosition, pollUntil } from './support/e2e';
+import { expectSameAsFreshReplay } from './support/fresh-replay';
 import { PrivateService } from './support/private-services';
 import { freshProductionEnv } from './support/production';
 import { describeWithProductionServices } from './support/services';
@@ -60,38 +61,16 @@ describeWithProductionServices('read-model stores going down and coming back', (
     await Promise.all([redis?.destroy(), mongo?.destroy()]);
   });
 
-  /** Answers every query again on an instance that rebuilt both stores from the log alone. */
-  async function matchesFreshReplay(position: number): Promise<void> {
-    const replayed = await freshProductionEnv({ REDIS_URL: redis.url, MONGODB_URL: mongo.url });
-    const other = await startApp({
-      ...fresh.env,
-      REDIS_KEY_PREFIX: replayed.env.REDIS_KEY_PREFIX,
-      MONGODB_URL: replayed.env.MONGODB_URL,
-    });
-    try {
-      const at = { 'x-min-position': String(position) };
-      for (const user of users) {
-        for (const path of [
-          '/v1/queue/status',
-          '/v1/wallet',
-          `/v1/schedules/${scheduleId}/seats`,
-          `/v1/concerts/${concertId}/schedules`,
-        ]) {
-          const mine = await sameUserOn(app.client, user).call('GET', path, undefined, at);
-          const theirs = await sameUserOn(other.client, user).call('GET', path, undefined, at);
-          expect(mine.headers.get('x-data-stale')).toBeNull();
-          expect({ path, status: mine.status, body: mine.body }).toEqual({
-            path,
-            status: theirs.status,
-            body: theirs.body,
-          });
-        }
-      }
-    } finally {
-      await other.close();
-      await replayed.drop();
-    }
-  }
+  /** Every answer equals the one an instance rebuilding both stores from the log alone gives. */
+  const matchesFreshReplay = (position: number) =>
+    expectSameAsFreshReplay(
+      app,
+      fresh.env,
+      users,
+      ['/v1/queue/status', '/v1/wallet', `/v1/schedules/${scheduleId}/seats`, `/v1/concerts/${concertId}/schedules`],
+      position,
+      { REDIS_URL: redis.url, MONGODB_URL: mongo.url },
+    );
 
   it('Redis down: queue status answers stale or 503 at once, commands still succeed; back up: the breaker closes and the ranking is rebuilt', async () => {
     const [seen] = users;

@@ -1,11 +1,11 @@
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { EVENT_LOG_TOPIC, LogMessage } from './event-log-topic';
 import { LogConsumer, MessageLog } from './message-log.port';
 
 /** The event log on Kafka through kafkajs: idempotent producer, acks=all, one partition, offsets committed after the write. */
 export class KafkaMessageLog implements MessageLog {
   private readonly kafka: Kafka;
-  private readonly producer;
+  private producer: Producer;
   private connected: Promise<void> | undefined;
   private readonly consumers: LogConsumer[] = [];
 
@@ -20,8 +20,12 @@ export class KafkaMessageLog implements MessageLog {
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 2_000 },
     });
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
     // One request in flight with idempotence: retries can neither duplicate nor reorder a batch.
-    this.producer = this.kafka.producer({
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -51,11 +55,22 @@ export class KafkaMessageLog implements MessageLog {
       throw error;
     });
     await this.connected;
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
-    });
+    try {
+      await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+      });
+    } catch (error) {
+      // A broker that died and came back may no longer know this producer's id and sequence numbers, and
+      // kafkajs does not start over on its own: the next attempt gets a new producer (the relay resends
+      // from its checkpoint, so nothing is lost; consumers skip the repeats by position).
+      const failed = this.producer;
+      this.producer = this.newProducer();
+      this.connected = undefined;
+      await failed.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 
   async consume(group: string, onBatch: (messages: readonly LogMessage[]) => Promise<void>): Promise<LogConsumer> {
