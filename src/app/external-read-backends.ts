@@ -15,7 +15,7 @@ import type { ProjectionSink } from '../projections/projection-sink';
 import type { ReadBackends } from '../read/stores/read-backends';
 import { MongoDocumentReads } from '../read/stores/mongo-document.reads';
 import { RedisQueueReads } from '../read/stores/redis-queue.reads';
-import { breakerFor } from './read-backends.provider';
+import { breakerFor } from './read-breakers';
 
 const LEASE_TTL_MS = 3_000;
 

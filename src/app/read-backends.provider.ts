@@ -3,24 +3,11 @@ import { AppConfig, CONFIG } from '../config';
 import { EVENT_STORE } from '../event-store/event-store.port';
 import type { SqlEventStore } from '../event-store/sql-event-store';
 import { MetricsService } from '../http/metrics/metrics.service';
-import { BREAKER_SETTINGS, StoreKind } from '../read/breakers/breaker-settings';
-import { BreakerState, ReadBreaker } from '../read/breakers/read-breaker';
 import { READ_MODELS, ReadModels } from '../read/read-models';
 import { InMemoryDocumentReads, InMemoryQueueReads } from '../read/stores/in-memory.reads';
 import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
 import { openExternalBackends } from './external-read-backends';
-
-const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
-
-export function breakerFor(kind: StoreKind, metrics: MetricsService, logger: Logger): ReadBreaker {
-  return new ReadBreaker(kind, BREAKER_SETTINGS[kind], {
-    onState: (state) => {
-      metrics.breakerState.set({ breaker: kind }, STATE_VALUE[state]);
-      if (state !== 'closed') logger.warn({ breaker: kind, state }, 'read breaker left closed');
-    },
-    onAnswer: (answer) => metrics.readAnswers.inc({ breaker: kind, answer }),
-  });
-}
+import { breakerFor } from './read-breakers';
 
 /** The embedded profile reads the in-process maps; production reads Redis and MongoDB fed by their own runners. */
 export const readBackendsProvider: Provider = {

@@ -12,9 +12,3 @@ export function answer<T>(reply: FastifyReply, { value, staleMs }: Answer<T>): T
   }
   return value;
 }
-
-/** Combines answers: the result is as stale as its stalest part. */
-export function staleness(...answers: readonly Answer<unknown>[]): number | undefined {
-  const ages = answers.flatMap((a) => (a.staleMs === undefined ? [] : [a.staleMs]));
-  return ages.length ? Math.max(...ages) : undefined;
-}
