@@ -239,25 +239,6 @@ start() {
 
 stop() { stop_server 30; }
 
-case "$cmd" in
-  start | up | "") start ;;
-  stop | down) stop ;;
-  status)
-    if is_running; then
-      echo "running mongodb://127.0.0.1:$(running_port)/"
-    else
-      echo "stopped"
-      exit 3
-    fi
-    ;;
-  url) echo "$URL" ;;
-  destroy)
-    stop
-    rm -rf "$FDIR"
-    log "removed $FDIR"
-    ;;
-  *)
-    echo "usage: $0 [start|stop|status|url|destroy]" >&2
-    exit 2
-    ;;
-esac
+running_url() { echo "mongodb://127.0.0.1:$(running_port)/"; }
+
+run_command "$cmd" "$FDIR"

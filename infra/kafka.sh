@@ -326,25 +326,6 @@ start() {
 # SIGTERM runs the broker's shutdown hook: a clean shutdown, logs flushed, so the next start needs no log recovery.
 stop() { stop_server 45; }
 
-case "$cmd" in
-  start | up | "") start ;;
-  stop | down) stop ;;
-  status)
-    if is_running; then
-      echo "running 127.0.0.1:$(running_port)"
-    else
-      echo "stopped"
-      exit 3
-    fi
-    ;;
-  url) echo "$URL" ;;
-  destroy)
-    stop
-    rm -rf "$KDIR"
-    log "removed $KDIR"
-    ;;
-  *)
-    echo "usage: $0 [start|stop|status|url|destroy]" >&2
-    exit 2
-    ;;
-esac
+running_url() { echo "127.0.0.1:$(running_port)"; }
+
+run_command "$cmd" "$KDIR"

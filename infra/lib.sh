@@ -57,3 +57,31 @@ stop_server() {
   fi
   rm -f "$PIDFILE"
 }
+
+# The subcommands every server script offers. The script defines start, stop and
+# running_url and sets URL; $2 is the directory `destroy` removes.
+run_command() {
+  local dir="$2"
+  case "$1" in
+    start | up | "") start ;;
+    stop | down) stop ;;
+    status)
+      if is_running; then
+        echo "running $(running_url)"
+      else
+        echo "stopped"
+        exit 3
+      fi
+      ;;
+    url) echo "$URL" ;;
+    destroy)
+      stop
+      rm -rf "$dir"
+      log "removed $dir"
+      ;;
+    *)
+      echo "usage: $0 [start|stop|status|url|destroy]" >&2
+      exit 2
+      ;;
+  esac
+}

@@ -131,25 +131,6 @@ start() {
 # save "" and appendonly no: SIGTERM shuts down without writing anything.
 stop() { stop_server 20; }
 
-case "$cmd" in
-  start | up | "") start ;;
-  stop | down) stop ;;
-  status)
-    if is_running; then
-      echo "running redis://127.0.0.1:$(running_port)"
-    else
-      echo "stopped"
-      exit 3
-    fi
-    ;;
-  url) echo "$URL" ;;
-  destroy)
-    stop
-    rm -rf "$RDIR"
-    log "removed $RDIR"
-    ;;
-  *)
-    echo "usage: $0 [start|stop|status|url|destroy]" >&2
-    exit 2
-    ;;
-esac
+running_url() { echo "redis://127.0.0.1:$(running_port)"; }
+
+run_command "$cmd" "$RDIR"
