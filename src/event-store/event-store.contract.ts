@@ -1,11 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, NewEvent, RecordedEvent, WrongExpectedRevisionError } from './event-store.port';
+import {
+  EventStore,
+  ImportRefusedError,
+  NewEvent,
+  RecordedEvent,
+  WrongExpectedRevisionError,
+} from './event-store.port';
 
 const event = (type = 'Happened', data: unknown = {}): NewEvent => ({ id: randomUUID(), type, data });
 const stream = (category = 'Test') => `${category}-${randomUUID()}`;
 
-/** The behaviour every event store adapter must show; run once per adapter. */
-export function eventStoreContract(open: () => Promise<EventStore>, openSecond?: () => Promise<EventStore>): void {
+/**
+ * The behaviour every event store adapter must show; run once per adapter.
+ * `openEmpty` opens a store nobody has written to (import needs one); by
+ * default `open`, for adapters whose every open is a fresh store.
+ */
+export function eventStoreContract(
+  open: () => Promise<EventStore>,
+  openSecond?: () => Promise<EventStore>,
+  openEmpty: () => Promise<EventStore> = open,
+): void {
   let store: EventStore;
   beforeAll(async () => {
     store = await open();
@@ -133,5 +147,87 @@ export function eventStoreContract(open: () => Promise<EventStore>, openSecond?:
     while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     await subscription.close();
     expect(received).toEqual(['Old', 'New']);
+  });
+
+  describe('import', () => {
+    const exported = async (): Promise<RecordedEvent[]> => {
+      const id = stream('Imported');
+      const other = stream('Other');
+      await store.append(id, [event('A', { n: 1 }), event('B', { n: 2 })], 'no_stream');
+      await store.append(
+        other,
+        [{ ...event('C', { n: 3 }), metadata: { correlationId: 'c-1', causationId: 'c-0' } }],
+        'no_stream',
+      );
+      await store.append(id, [event('D', { n: 4 })], 1);
+      const head = await store.headPosition();
+      const all = await store.readStored(head - 4, 10);
+      // Renumbered from 1, as an export of a whole log starts, with times of its own.
+      return all.map((e, i) => ({ ...e, position: i + 1, recordedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) }));
+    };
+
+    it('writes the events of an export as they are into an empty store, then appends continue after them', async () => {
+      const events = await exported();
+      const target = await openEmpty();
+      try {
+        expect(await target.headPosition()).toBe(0);
+        expect(await target.importEvents(0, events.slice(0, 2))).toBe(2);
+        expect(await target.importEvents(2, events.slice(2))).toBe(4);
+        expect(await target.readStored(0, 10)).toEqual(events);
+        expect(await target.readStream(events[0].streamId)).toEqual(
+          events.filter((e) => e.streamId === events[0].streamId),
+        );
+        expect(await target.headPosition()).toBe(4);
+        const next = await target.append(events[0].streamId, [event('E')], 2);
+        expect(next).toEqual({ nextRevision: 3, position: 5 });
+        await expect(target.append(events[2].streamId, [event('F')], 'no_stream')).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
+      } finally {
+        await target.close();
+      }
+    });
+
+    it('refuses a store that is not empty, a page that does not continue the head, and holes or repeats', async () => {
+      const events = await exported();
+      const refused = (promise: Promise<unknown>, reason: ImportRefusedError['reason']) =>
+        expect(promise).rejects.toEqual(expect.objectContaining({ name: 'ImportRefusedError', reason }));
+      await refused(store.importEvents(0, events), 'store_not_empty');
+      const target = await openEmpty();
+      try {
+        await refused(target.importEvents(5, events), 'head_moved');
+        await refused(target.importEvents(0, [events[0], events[2]]), 'invalid');
+        await refused(target.importEvents(0, [events[1], events[0]]), 'invalid');
+        await refused(target.importEvents(0, [events[0], { ...events[1], id: events[0].id }]), 'invalid');
+        expect(await target.headPosition()).toBe(0);
+        // A partial export (from a later position) may start anywhere in an empty store.
+        const later = events.slice(2).map((e) => ({ ...e, position: e.position + 100 }));
+        expect(await target.importEvents(0, later)).toBe(104);
+        await refused(target.importEvents(0, events), 'store_not_empty');
+      } finally {
+        await target.close();
+      }
+    });
+
+    it('wakes subscribers with the imported events', async () => {
+      const events = await exported();
+      const target = await openEmpty();
+      const received: RecordedEvent[] = [];
+      const subscription = target.subscribe(0, (page) => {
+        received.push(...page);
+      });
+      try {
+        await subscription.caughtUp;
+        await target.importEvents(0, events);
+        const deadline = Date.now() + 5_000;
+        while (received.length < events.length && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(received.map((e) => e.id)).toEqual(events.map((e) => e.id));
+      } finally {
+        await subscription.close();
+        await target.close();
+      }
+    });
   });
 }

@@ -13,6 +13,8 @@ export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | number;
 export type EventMetadata = {
   readonly correlationId?: string;
   readonly causationId?: string;
+  /** The shape version of the event's data (see upcasting/); stamped by the store, 1 when absent. */
+  readonly schemaVersion?: number;
   readonly [key: string]: unknown;
 };
 
@@ -53,6 +55,21 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/**
+ * Why an import page was refused: the store was not empty at the first page,
+ * something else wrote between pages, or the page itself is not a valid
+ * continuation (positions out of order, an id or revision written twice).
+ */
+export class ImportRefusedError extends Error {
+  constructor(
+    readonly reason: 'store_not_empty' | 'head_moved' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImportRefusedError';
+  }
+}
+
 export type Subscription = {
   /** Resolves once the subscriber has caught up with the head at subscribe time. */
   readonly caughtUp: Promise<void>;
@@ -70,5 +87,15 @@ export interface EventStore {
   /** Catch up from `after`, then deliver live events in position order, each exactly once. */
   subscribe(after: number, handler: SubscriptionHandler): Subscription;
   headPosition(): Promise<number>;
+  /** Like readAll, but exactly as stored: no upcasting. For moving a log to another store. */
+  readStored(after: number, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * Writes recorded events as they are (ids, streams, revisions, positions,
+   * times, metadata) on top of `after`, which must be the store's head: 0 for
+   * the first page, so only an empty store accepts an import, then the head
+   * the previous page left. Positions must rise by one (the first page may
+   * start anywhere, for a partial export). Returns the new head.
+   */
+  importEvents(after: number, events: readonly RecordedEvent[]): Promise<number>;
   close(): Promise<void>;
 }

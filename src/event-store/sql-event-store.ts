@@ -13,6 +13,9 @@ import { APPEND_LOCK_ID, SCHEMA_SQL } from './schema.sql';
 import { SqlClient, SqlExecutor } from './sql-client';
 import { RecentEvents } from './recent-events';
 import { runSubscription } from './subscription';
+import { checkImportPage, insertRecorded } from './event-import';
+import { EVENT_UPCASTERS } from './upcasting/event-upcasters';
+import { Upcasters } from './upcasting/upcasters';
 
 type PendingAppend = {
   readonly streamId: string;
@@ -22,7 +25,7 @@ type PendingAppend = {
   readonly reject: (error: unknown) => void;
 };
 
-type EventRow = {
+export type EventRow = {
   position: string;
   stream_id: string;
   revision: string;
@@ -38,7 +41,7 @@ const UNIQUE_VIOLATION = '23505';
 
 type KnownEvent = { stream_id: string; revision: string; position: string };
 const NOTIFY_CHANNEL = 'events_appended';
-const SELECT_COLUMNS = 'position::text, stream_id, revision::text, id, type, data, metadata, recorded_at';
+export const SELECT_COLUMNS = 'position::text, stream_id, revision::text, id, type, data, metadata, recorded_at';
 
 /**
  * The SQL event store shared by the PGlite and PostgreSQL adapters.
@@ -46,6 +49,7 @@ const SELECT_COLUMNS = 'position::text, stream_id, revision::text, id, type, dat
  * Appends are group-committed: whatever arrives while a transaction is running
  * is written by the next one, in one INSERT. Each request is still checked on
  * its own against its expected revision, so one conflict fails one request.
+ * Every read gives events in their type's current shape (see upcasting/).
  */
 export class SqlEventStore implements EventStore {
   private pending: PendingAppend[] = [];
@@ -65,11 +69,14 @@ export class SqlEventStore implements EventStore {
    */
   private owned: { head: number; revisions: Map<string, number> } | undefined;
 
-  private constructor(private readonly sql: SqlClient) {}
+  private constructor(
+    private readonly sql: SqlClient,
+    private readonly upcasters: Upcasters,
+  ) {}
 
-  static async open(sql: SqlClient): Promise<SqlEventStore> {
+  static async open(sql: SqlClient, upcasters: Upcasters = EVENT_UPCASTERS): Promise<SqlEventStore> {
     await sql.query(SCHEMA_SQL);
-    const store = new SqlEventStore(sql);
+    const store = new SqlEventStore(sql, upcasters);
     if (sql.kind === 'pglite') {
       const { rows } = await sql.query<{ stream_id: string; revision: string }>(
         'SELECT stream_id, max(revision)::text AS revision FROM events GROUP BY stream_id',
@@ -283,7 +290,7 @@ export class SqlEventStore implements EventStore {
           position,
           type: event.type,
           data: event.data,
-          metadata: event.metadata ?? {},
+          metadata: this.upcasters.stamp(event.type, event.metadata),
           recordedAt,
         });
         known.set(event.id, { stream_id: request.streamId, revision: String(revision), position: String(position) });
@@ -318,17 +325,48 @@ export class SqlEventStore implements EventStore {
       `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY events.revision`,
       [streamId],
     );
-    return rows.map(toRecorded);
+    return this.upcasters.upcastAll(rows.map(toRecorded));
   }
 
   async readAll(after: number, limit: number): Promise<RecordedEvent[]> {
     const cached = this.recent.after(after, limit);
-    if (cached) return cached;
+    if (cached) return this.upcasters.upcastAll(cached);
+    return this.upcasters.upcastAll(await this.readStored(after, limit));
+  }
+
+  async readStored(after: number, limit: number): Promise<RecordedEvent[]> {
     const { rows } = await this.sql.query<EventRow>(
       `SELECT ${SELECT_COLUMNS} FROM events WHERE events.position > $1 ORDER BY events.position LIMIT $2`,
       [after, limit],
     );
     return rows.map(toRecorded);
+  }
+
+  /** Events in their current shape, for readers that run their own SQL over the events table. */
+  upcast(events: RecordedEvent[]): RecordedEvent[] {
+    return this.upcasters.upcastAll(events);
+  }
+
+  async importEvents(after: number, events: readonly RecordedEvent[]): Promise<number> {
+    // Appends already queued go first, so the head checked below is final for them.
+    while (this.writing) await new Promise((resolve) => setTimeout(resolve, 5));
+    const head = await this.sql.transaction(async (tx) => {
+      if (this.sql.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_ID]);
+      const { rows } = await tx.query<{ head: string }>('SELECT coalesce(max(position), 0)::text AS head FROM events');
+      checkImportPage(after, Number(rows[0].head), events);
+      if (events.length === 0) return after;
+      await insertRecorded(tx, events);
+      if (this.sql.kind === 'postgres') await tx.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
+      return events[events.length - 1].position;
+    });
+    if (events.length === 0) return head;
+    await this.sql.flush?.();
+    if (this.owned) {
+      for (const event of events) this.owned.revisions.set(event.streamId, event.revision);
+      this.owned.head = Math.max(this.owned.head, head);
+    }
+    this.appended.emit('appended');
+    return head;
   }
 
   /** Counts events this process wrote, for the events-appended metric. */
@@ -364,7 +402,7 @@ function revisionMatches(expected: ExpectedRevision, actual: number | undefined)
   return actual === expected;
 }
 
-function toRecorded(row: EventRow): RecordedEvent {
+export function toRecorded(row: EventRow): RecordedEvent {
   return {
     id: row.id,
     streamId: row.stream_id,
