@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ADMIN_KEY, RunningApp, startApp } from './support/app';
 import { Client } from './support/client';
 import { makeActive, makeUsers, sameUserOn } from './support/e2e';
+import { expectSameAsFreshReplay } from './support/fresh-replay';
 import { freshProductionEnv } from './support/production';
 import { purchaseFlowCheck } from './support/purchase-flow';
 import { describeWithProductionServices } from './support/services';
@@ -54,4 +55,35 @@ describeWithProductionServices('production profile fed through Kafka: two instan
     expect(seats.status).toBe(200);
     expect(seats.body[0].status).toBe('HELD');
   });
+
+  it('ignores what another event log relayed to the same topic', async () => {
+    // The topic holds this suite's events, at positions a new database will reuse for other events.
+    await purchaseFlowCheck(client);
+    const other = await freshProductionEnv();
+    const c = await startApp({ ...other.env, KAFKA_BROKERS: brokers!, KAFKA_TOPIC: env.KAFKA_TOPIC });
+    try {
+      const concert = await c.client.createConcert(3);
+      const [user] = await makeUsers(c.client, 1, 'other');
+      await makeActive([user], concert.concertId);
+      const { scheduleId, seatIds } = concert.schedules[0];
+      const hold = await user.hold(scheduleId, seatIds.slice(0, 2));
+      expect(hold.status).toBe(201);
+      const head = (await c.client.request('GET', '/ready')).body.eventStore.head as number;
+      await expectSameAsFreshReplay(
+        c,
+        { ...other.env, KAFKA_BROKERS: brokers!, KAFKA_TOPIC: env.KAFKA_TOPIC },
+        [user],
+        [
+          '/v1/queue/status',
+          `/v1/schedules/${scheduleId}/seats`,
+          `/v1/concerts/${concert.concertId}/schedules`,
+          `/v1/reservations/${hold.body.reservationId as string}`,
+        ],
+        head,
+      );
+    } finally {
+      await c.close();
+      await other.drop();
+    }
+  }, 60_000);
 });

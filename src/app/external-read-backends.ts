@@ -10,6 +10,7 @@ import { SinkRunner } from '../projections/sink-runner';
 import { EventRelay } from '../messaging/event-relay';
 import { KafkaMessageLog } from '../messaging/kafka.message-log';
 import { LogEventSource } from '../messaging/log-event-source';
+import { logIdentity } from '../messaging/log-identity';
 import { Lease } from '../shared/lease';
 import type { ProjectionSink } from '../projections/projection-sink';
 import type { ReadBackends } from '../read/stores/read-backends';
@@ -54,8 +55,28 @@ export function openExternalBackends(
     ? new KafkaMessageLog(config.kafkaBrokers, instanceId, config.kafkaTopic)
     : undefined;
   // With a broker each store is fed through a consumer group of its own; without, straight from the event store.
+  let logId: Promise<string> | undefined;
+  const identity = () =>
+    (logId ??= logIdentity(store.client).catch((error: unknown) => {
+      logId = undefined;
+      throw error;
+    }));
+  let foreignReported = 0;
+  const foreign = (count: number) => {
+    if (Date.now() - foreignReported < 10_000) return;
+    foreignReported = Date.now();
+    logger.warn({ messages: count, topic: config.kafkaTopic }, 'dropped messages relayed from another event log');
+  };
   const sourceFor = (sink: ProjectionSink, target: string) =>
-    log ? new LogEventSource(log, store, `rush-tickets.${sink.name}.${target}`.replace(/[^\w.-]/g, '_')) : store;
+    log
+      ? new LogEventSource(
+          log,
+          store,
+          `rush-tickets.${sink.name}.${target}`.replace(/[^\w.-]/g, '_'),
+          identity,
+          foreign,
+        )
+      : store;
   const runner = (sink: ProjectionSink, target: string) =>
     new SinkRunner(sourceFor(sink, target), sink, {
       lease: new Lease(store.client, `read-model:${sink.name}:${target}`, instanceId, LEASE_TTL_MS),

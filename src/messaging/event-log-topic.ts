@@ -19,12 +19,16 @@ export type LogMessage = {
   readonly headers: Readonly<Record<string, string>>;
 };
 
-export function toMessage(event: RecordedEvent): LogMessage {
+/** The header naming the event log a message came from (see log-identity.ts). */
+export const LOG_ID_HEADER = 'log-id';
+
+export function toMessage(event: RecordedEvent, logId: string): LogMessage {
   const { correlationId, causationId } = event.metadata;
   return {
     key: event.streamId,
     value: JSON.stringify({ data: event.data, metadata: event.metadata }),
     headers: {
+      [LOG_ID_HEADER]: logId,
       'event-id': event.id,
       'event-type': event.type,
       'stream-revision': String(event.revision),

@@ -83,7 +83,9 @@ describeWithService('KAFKA_BROKERS', 'event relay to a real Kafka broker', (brok
       'stream-revision': '0',
       'global-position': '1',
       'correlation-id': 'corr-S-0',
+      'log-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+    expect(new Set(received.map((m) => m.headers['log-id'])).size).toBe(1);
     for (const stream of ['S-0', 'S-1', 'S-2', 'S-3']) {
       const revisions = [...new Set(events.filter((e) => e.streamId === stream).map((e) => e.revision))];
       expect(revisions).toEqual(Array.from({ length: revisions.length }, (_, i) => i));

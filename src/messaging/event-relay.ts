@@ -2,6 +2,7 @@ import { Subscription } from '../event-store/event-store.port';
 import { SqlEventStore } from '../event-store/sql-event-store';
 import { Lease } from '../shared/lease';
 import { toMessage } from './event-log-topic';
+import { logIdentity } from './log-identity';
 import { MessageLog } from './message-log.port';
 
 export type RelayOptions = {
@@ -23,6 +24,7 @@ export class EventRelay {
   private timer: NodeJS.Timeout | undefined;
   private electing = false;
   private published = 0;
+  private logId: string | undefined;
 
   constructor(
     private readonly store: SqlEventStore,
@@ -52,6 +54,7 @@ export class EventRelay {
     try {
       const held = await this.lease.acquire();
       if (held && !this.subscription) {
+        this.logId ??= await logIdentity(this.store.client);
         const after = await this.checkpoint();
         this.published = after;
         this.subscription = this.store.subscribe(after, (events) => this.publish(events));
@@ -69,9 +72,10 @@ export class EventRelay {
 
   private async publish(events: Parameters<Parameters<SqlEventStore['subscribe']>[1]>[0]): Promise<void> {
     // A relay that lost its lease stops here; its successor publishes from the stored checkpoint.
-    if (!this.lease.isHeld) throw new Error('relay lease lost');
+    if (!this.lease.isHeld || !this.logId) throw new Error('relay lease lost');
+    const logId = this.logId;
     try {
-      await this.log.append(events.map(toMessage));
+      await this.log.append(events.map((event) => toMessage(event, logId)));
       const last = events[events.length - 1].position;
       await this.store.client.query(
         `INSERT INTO relay_checkpoints (name, position) VALUES ($1, $2)

@@ -77,6 +77,12 @@ export class KafkaMessageLog implements MessageLog {
     const consumer = this.kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    const fetching = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.FETCH_START, () => {
+        off();
+        resolve();
+      });
+    });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch, resolveOffset }) => {
@@ -94,7 +100,7 @@ export class KafkaMessageLog implements MessageLog {
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       },
     });
-    const handle = { stop: () => consumer.disconnect() };
+    const handle = { fetching, stop: () => consumer.disconnect() };
     this.consumers.push(handle);
     return handle;
   }

@@ -1,8 +1,12 @@
 import { EventStore, SubscriptionHandler, Subscription } from '../event-store/event-store.port';
-import { fromMessage } from './event-log-topic';
+import { fromMessage, LOG_ID_HEADER, LogMessage } from './event-log-topic';
 import { LogConsumer, MessageLog } from './message-log.port';
 
 const CATCH_UP_PAGE = 1_000;
+/** How often the event store is read while the consumer group is not fetching yet. */
+const BRIDGE_MS = 50;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A projection's feed in production with a broker: catch up from the event
@@ -11,19 +15,37 @@ const CATCH_UP_PAGE = 1_000;
  * consumer group. Whatever the group's committed offset, events at or below
  * the position already delivered are skipped, and a hole (the broker ahead
  * of us) is filled from the event store, so the handler sees every position
- * once, in order — the same contract as `EventStore.subscribe`.
+ * once, in order — the same contract as `EventStore.subscribe`. Messages
+ * relayed from another event log (see log-identity.ts) are dropped.
+ *
+ * Joining a consumer group takes seconds (group coordinator, rebalance, the
+ * first fetch), longer on a broker that has never seen a group. Until the
+ * consumer is fetching, the event store is read directly so that the read
+ * model does not stand still meanwhile.
  */
 export class LogEventSource {
   constructor(
     private readonly log: MessageLog,
     private readonly store: Pick<EventStore, 'readAll'>,
     private readonly group: string,
+    /** This event log's identity; only messages stamped with it are ours. */
+    private readonly logId: () => Promise<string>,
+    private readonly onForeign: (count: number) => void = () => undefined,
   ) {}
 
   subscribe(after: number, handler: SubscriptionHandler): Subscription {
     let position = after;
     let closed = false;
+    let stop = () => {};
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
     let consumer: LogConsumer | undefined;
+    // The broker's batches and the store bridge take turns: the handler never runs twice at once.
+    let turn: Promise<unknown> = Promise.resolve();
+    const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+      const result = turn.then(work);
+      turn = result.catch(() => undefined);
+      return result;
+    };
 
     const deliverFromStore = async (until: number) => {
       while (position < until && !closed) {
@@ -38,32 +60,55 @@ export class LogEventSource {
       // Retried until it works: a handler failing (its store down) must not lose the subscription.
       for (;;) {
         try {
-          await deliverFromStore(Number.MAX_SAFE_INTEGER);
+          await inTurn(() => deliverFromStore(Number.MAX_SAFE_INTEGER));
           break;
         } catch {
           if (closed) return;
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await pause(500);
         }
       }
     })();
 
     const live = (async () => {
       await caughtUp;
+      let ours: string | undefined;
+      while (!closed && ours === undefined) {
+        ours = await this.logId().catch(async () => {
+          await pause(500);
+          return undefined;
+        });
+      }
       if (closed) return;
-      const onBatch = async (messages: Parameters<Parameters<MessageLog['consume']>[1]>[0]) => {
-        const events = messages.map(fromMessage).filter((e) => e.position > position);
-        if (!events.length || closed) return;
-        await deliverFromStore(events[0].position - 1);
-        await handler(events);
-        position = events[events.length - 1].position;
-      };
-      // A broker that is down at start only delays the live feed: keep trying to join the group.
-      while (!closed && !consumer) {
-        try {
-          consumer = await this.log.consume(this.group, onBatch);
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const onBatch = (messages: readonly LogMessage[]) =>
+        inTurn(async () => {
+          const mine = messages.filter((m) => m.headers[LOG_ID_HEADER] === ours);
+          if (mine.length < messages.length) this.onForeign(messages.length - mine.length);
+          const events = mine.map(fromMessage).filter((e) => e.position > position);
+          if (!events.length || closed) return;
+          await deliverFromStore(events[0].position - 1);
+          await handler(events);
+          position = events[events.length - 1].position;
+        });
+      let bridging = false;
+      const bridge = setInterval(() => {
+        if (bridging) return;
+        bridging = true;
+        void inTurn(() => deliverFromStore(Number.MAX_SAFE_INTEGER))
+          .catch(() => undefined)
+          .finally(() => (bridging = false));
+      }, BRIDGE_MS);
+      try {
+        // A broker that is down at start only delays the live feed: keep trying to join the group.
+        while (!closed && !consumer) {
+          try {
+            consumer = await this.log.consume(this.group, onBatch);
+          } catch {
+            await pause(1_000);
+          }
         }
+        await Promise.race([consumer?.fetching, stopped]);
+      } finally {
+        clearInterval(bridge);
       }
     })();
 
@@ -71,8 +116,10 @@ export class LogEventSource {
       caughtUp,
       async close() {
         closed = true;
+        stop();
         await live.catch(() => undefined);
         await consumer?.stop();
+        await turn;
       },
     };
   }

@@ -16,4 +16,8 @@ export interface MessageLog {
   close(): Promise<void>;
 }
 
-export type LogConsumer = { stop(): Promise<void> };
+export type LogConsumer = {
+  /** Resolves once the consumer has joined its group and asks the log for messages: from then on, it receives. */
+  readonly fetching: Promise<void>;
+  stop(): Promise<void>;
+};
