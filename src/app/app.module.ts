@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AdminModule } from '../admin/admin.module';
 import { AppConfig } from '../config';
 import { HttpEdgeModule } from '../http/http-edge.module';
 import { loggerModule } from '../http/logging';
@@ -51,7 +52,13 @@ export class AppModule {
   static forRoot(config: AppConfig, options: CoreOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [loggerModule(config), CqrsModule.forRoot(), CoreModule.forRoot(config, options), HttpEdgeModule],
+      imports: [
+        loggerModule(config),
+        CqrsModule.forRoot(),
+        CoreModule.forRoot(config, options),
+        HttpEdgeModule,
+        AdminModule,
+      ],
       controllers: [
         UsersController,
         CatalogController,

@@ -26,7 +26,7 @@ export function lockDataDir(dataDir: string): () => void {
       const owner = Number(readFileSync(file, 'utf8'));
       // Our own pid on a lock we do not hold is a previous run's (a container restarted as PID 1).
       if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new Error(`DATA_DIR ${dataDir} is in use by process ${owner}; stop it first or use another DATA_DIR`);
+        throw new DataDirInUseError(dataDir, owner);
       }
       unlinkSync(file);
     }
@@ -35,6 +35,17 @@ export function lockDataDir(dataDir: string): () => void {
 }
 
 const heldHere = new Set<string>();
+
+/** Another live process (normally the service) has the embedded store open. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`DATA_DIR ${dataDir} is in use by process ${pid}; stop it first or use another DATA_DIR`);
+    this.name = 'DataDirInUseError';
+  }
+}
 
 function isAlive(pid: number): boolean {
   try {

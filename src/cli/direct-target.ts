@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { RecordedEvent } from '../event-store/event-store.port';
+import { EventStoreConfig, openEventStore } from '../event-store/open-event-store';
+import { DataDirInUseError } from '../event-store/data-dir-lock';
+import { EventTools } from '../admin/event-tools';
+import { EventPage, EventStats } from '../admin/event-wire';
+import { CliError } from './cli-error';
+import { PageQuery, Target } from './target';
+
+/** The stores themselves, opened as the service would open them; for when the service is stopped. */
+export class DirectTarget implements Target {
+  private constructor(
+    readonly description: string,
+    private readonly tools: EventTools,
+    private readonly closeStore: () => Promise<void>,
+  ) {}
+
+  /** `create`: an embedded DATA_DIR that does not exist yet is made (an import); otherwise it is an error. */
+  static async open(config: EventStoreConfig, create = false): Promise<DirectTarget> {
+    const description =
+      config.kind === 'pglite' ? `the PGlite store in ${config.dataDir ?? '(memory)'}` : 'the PostgreSQL store';
+    if (config.kind === 'pglite' && config.dataDir && !create && !existsSync(config.dataDir)) {
+      throw new CliError(`there is no event store in DATA_DIR ${config.dataDir}; set DATA_DIR, or use --url`);
+    }
+    try {
+      const store = await openEventStore(config);
+      return new DirectTarget(description, new EventTools(store), () => store.close());
+    } catch (error) {
+      if (error instanceof DataDirInUseError) {
+        throw new CliError(
+          `the service is running on DATA_DIR ${error.dataDir} (process ${error.pid}), and the embedded store ` +
+            'opens in one process only: stop the service, or go through it with --url <service url> --admin-key <key>',
+        );
+      }
+      throw new CliError(`cannot open ${description}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  readStream(streamId: string): Promise<RecordedEvent[]> {
+    return this.tools.readStream(streamId);
+  }
+
+  readPage(query: PageQuery): Promise<EventPage> {
+    return this.tools.page(query);
+  }
+
+  exportPage(after: number, limit: number, to?: number): Promise<EventPage> {
+    return this.tools.exportPage(after, limit, to);
+  }
+
+  importPage(after: number, events: readonly RecordedEvent[]): Promise<number> {
+    return this.tools.importPage(after, events);
+  }
+
+  headPosition(): Promise<number> {
+    return this.tools.headPosition();
+  }
+
+  stats(): Promise<EventStats> {
+    return this.tools.stats();
+  }
+
+  close(): Promise<void> {
+    return this.closeStore();
+  }
+}
