@@ -5,7 +5,9 @@
  * connections for BENCH_SECONDS (default 20). Holds last 3 s here so the
  * seats can be cycled through more than once during the run.
  * BENCH_PROFILE=production runs it on PostgreSQL + Redis + MongoDB (started by
- * infra/ when their URLs are not set) and reports the projection delay p99.
+ * infra/ when their URLs are not set) and reports the projection delay p99;
+ * with KAFKA_BROKERS set too, the stores are fed through Kafka (a topic of
+ * the run's own).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,9 +26,13 @@ const PRODUCTION = process.env.BENCH_PROFILE === 'production';
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   const production = PRODUCTION ? await productionServices() : undefined;
-  progress(`starting the service (${PRODUCTION ? 'production profile' : 'embedded profile'})`);
+  const profile = PRODUCTION
+    ? `production profile${process.env.KAFKA_BROKERS ? ' fed through Kafka' : ''}`
+    : 'embedded profile';
+  progress(`starting the service (${profile})`);
   const service = await startService(PORT, {
     ...production?.env,
+    ...(PRODUCTION && process.env.KAFKA_BROKERS ? { KAFKA_TOPIC: `bench-${Date.now().toString(36)}` } : {}),
     ...(PRODUCTION ? { JWT_SECRET: 'bench-jwt-secret-0123456789abcdef' } : { DATA_DIR: dataDir }),
     ADMIN_KEY,
     HOLD_TTL_SECONDS: '3',

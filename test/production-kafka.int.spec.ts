@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ADMIN_KEY, RunningApp, startApp } from './support/app';
 import { Client } from './support/client';
-import { makeActive, makeUsers, sameUserOn } from './support/e2e';
+import { makeActive, makeUsers, pollUntil, sameUserOn } from './support/e2e';
 import { expectSameAsFreshReplay } from './support/fresh-replay';
 import { freshProductionEnv } from './support/production';
 import { purchaseFlowCheck } from './support/purchase-flow';
@@ -55,6 +55,34 @@ describeWithProductionServices('production profile fed through Kafka: two instan
     expect(seats.status).toBe(200);
     expect(seats.body[0].status).toBe('HELD');
   });
+
+  it('publishes a 20,000-seat concert (one event over 1 MB) and reports the consumer lag of each store', async () => {
+    const concert = await client.createConcert(20_000);
+    const publisher = (await a.client.request('GET', '/ready')).body.projections.relay.publishing ? a : b;
+    type Store = { name: string; consumerLag: number | null };
+    const ready = await pollUntil(
+      async () => (await publisher.client.request('GET', '/ready')).body,
+      (body) => body.projections.relay.lag === 0 && body.projections.stores.every((s: Store) => s.consumerLag === 0),
+      30_000,
+      200,
+    );
+    expect(ready.projections.relay.lag).toBe(0);
+    expect(ready.projections.stores.map((s: Store) => [s.name, s.consumerLag])).toEqual([
+      ['redis-queues', 0],
+      ['mongo-documents', 0],
+    ]);
+    const seats = await client.request('GET', '/v1/concerts');
+    expect(seats.body).toEqual(expect.arrayContaining([expect.objectContaining({ concertId: concert.concertId })]));
+    // The stores are fed by the broker, not (only) by reading the event store.
+    const metrics = (await publisher.client.request<string>('GET', '/metrics')).body;
+    for (const projection of ['redis-queues', 'mongo-documents']) {
+      expect(metrics).toMatch(new RegExp(`^kafka_consumer_lag_messages\\{projection="${projection}"\\} 0$`, 'm'));
+      const fromLog = metrics.match(
+        new RegExp(`^projection_feed_events_total\\{projection="${projection}",feed="log"\\} (\\d+)$`, 'm'),
+      );
+      expect(Number(fromLog?.[1] ?? 0)).toBeGreaterThan(0);
+    }
+  }, 60_000);
 
   it('ignores what another event log relayed to the same topic', async () => {
     // The topic holds this suite's events, at positions a new database will reuse for other events.

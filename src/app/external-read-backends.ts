@@ -67,16 +67,17 @@ export function openExternalBackends(
     foreignReported = Date.now();
     logger.warn({ messages: count, topic: config.kafkaTopic }, 'dropped messages relayed from another event log');
   };
-  const sourceFor = (sink: ProjectionSink, target: string) =>
-    log
-      ? new LogEventSource(
-          log,
-          store,
-          `rush-tickets.${sink.name}.${target}`.replace(/[^\w.-]/g, '_'),
-          identity,
-          foreign,
-        )
-      : store;
+  const groups = new Map<string, string>(); // projection -> its consumer group
+  const sourceFor = (sink: ProjectionSink, target: string) => {
+    if (!log) return store;
+    const group = `rush-tickets.${sink.name}.${target}`.replace(/[^\w.-]/g, '_');
+    groups.set(sink.name, group);
+    return new LogEventSource(log, store, group, {
+      logId: identity,
+      onForeign: foreign,
+      onDelivered: (feed, count) => metrics.projectionFeed.inc({ projection: sink.name, feed }, count),
+    });
+  };
   const runner = (sink: ProjectionSink, target: string) =>
     new SinkRunner(sourceFor(sink, target), sink, {
       lease: new Lease(store.client, `read-model:${sink.name}:${target}`, instanceId, LEASE_TTL_MS),
@@ -102,8 +103,24 @@ export function openExternalBackends(
     new EventRelay(store, log, new Lease(store.client, 'event-relay', instanceId, LEASE_TTL_MS), 'event-log', {
       onError: quietly('kafka'),
     });
+  const consumerLag = new Map<string, number>();
+  let measuring = false;
   return {
     relay,
+    consumerLag: log && {
+      of: (projection: string) => consumerLag.get(projection),
+      async measure() {
+        if (measuring) return; // a broker that is down answers slowly: one measurement at a time
+        measuring = true;
+        const lags = await log.consumerLag([...groups.values()]).finally(() => (measuring = false));
+        for (const [projection, group] of groups) {
+          const lag = lags.get(group);
+          if (lag === undefined) continue;
+          consumerLag.set(projection, lag);
+          metrics.consumerLag.set({ projection }, lag);
+        }
+      },
+    },
     prepare: async () => {
       await log?.prepare().catch(quietly('kafka'));
     },

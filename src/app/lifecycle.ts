@@ -63,6 +63,8 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     } catch (error) {
       this.logger.warn({ err: error }, 'cannot read the head position');
     }
+    // A broker that is down shows as the last lag it had; the relay and the runners report the outage.
+    await this.backends.consumerLag?.measure().catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {

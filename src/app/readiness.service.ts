@@ -42,6 +42,7 @@ export class ReadinessService {
       role: r.role,
       position: r.position,
       lag: lagOf(r.position),
+      ...(this.backends.consumerLag ? { consumerLag: this.backends.consumerLag.of(r.name) ?? null } : {}),
       ...(r.failing ? { error: r.lastError } : {}),
     }));
     const caughtUp = [inMemoryLag, ...stores.filter((s) => !this.isFailing(s.name)).map((s) => s.lag)].every(

@@ -1,6 +1,13 @@
-import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { EVENT_LOG_TOPIC, LogMessage } from './event-log-topic';
 import { LogConsumer, MessageLog } from './message-log.port';
+
+/**
+ * Kafka refuses a record batch over 1 MB by default. A ConcertCreated event
+ * lists every seat (20,000 seats is about 1.6 MB, 100,000 about 8 MB), and
+ * the relay sends a page of events as one batch, so the topic takes more.
+ */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** The event log on Kafka through kafkajs: idempotent producer, acks=all, one partition, offsets committed after the write. */
 export class KafkaMessageLog implements MessageLog {
@@ -8,6 +15,7 @@ export class KafkaMessageLog implements MessageLog {
   private producer: Producer;
   private connected: Promise<void> | undefined;
   private readonly consumers: LogConsumer[] = [];
+  private admin: Admin | undefined;
 
   constructor(
     brokers: readonly string[],
@@ -41,7 +49,16 @@ export class KafkaMessageLog implements MessageLog {
     try {
       const topics = await admin.listTopics();
       if (!topics.includes(this.topic)) {
-        await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1 }], waitForLeaders: true });
+        await admin.createTopics({
+          topics: [
+            {
+              topic: this.topic,
+              numPartitions: 1,
+              configEntries: [{ name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) }],
+            },
+          ],
+          waitForLeaders: true,
+        });
       }
     } finally {
       await admin.disconnect();
@@ -105,7 +122,22 @@ export class KafkaMessageLog implements MessageLog {
     return handle;
   }
 
+  async consumerLag(groups: readonly string[]): Promise<Map<string, number>> {
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    const [end] = await this.admin.fetchTopicOffsets(this.topic);
+    const lag = new Map<string, number>();
+    for (const groupId of groups) {
+      const [committed] = await this.admin.fetchOffsets({ groupId, topics: [this.topic] });
+      const offset = Number(committed?.partitions[0]?.offset ?? -1);
+      // A group that has committed nothing yet has the whole retained log ahead of it.
+      lag.set(groupId, Number(end.high) - (offset < 0 ? Number(end.low) : offset));
+    }
+    return lag;
+  }
+
   async close(): Promise<void> {
+    await this.admin?.disconnect().catch(() => undefined);
     await Promise.all(this.consumers.map((c) => c.stop().catch(() => undefined)));
     if (this.connected) await this.producer.disconnect().catch(() => undefined);
   }

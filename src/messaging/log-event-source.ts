@@ -5,8 +5,18 @@ import { LogConsumer, MessageLog } from './message-log.port';
 const CATCH_UP_PAGE = 1_000;
 /** How often the event store is read while the consumer group is not fetching yet. */
 const BRIDGE_MS = 50;
+/** A log silent this long while the event store has more (a stalled relay) is bridged from the store. */
+const LOG_SILENCE_MS = 1_000;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export type LogFeedOptions = {
+  /** This event log's identity; only messages stamped with it are ours. */
+  readonly logId: () => Promise<string>;
+  readonly onForeign?: (count: number) => void;
+  /** Events handed to the projection, by where they were read. */
+  readonly onDelivered?: (feed: 'log' | 'event-store', count: number) => void;
+};
 
 /**
  * A projection's feed in production with a broker: catch up from the event
@@ -18,22 +28,22 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * once, in order — the same contract as `EventStore.subscribe`. Messages
  * relayed from another event log (see log-identity.ts) are dropped.
  *
- * Joining a consumer group takes seconds (group coordinator, rebalance, the
- * first fetch), longer on a broker that has never seen a group. Until the
- * consumer is fetching, the event store is read directly so that the read
- * model does not stand still meanwhile.
+ * The broker is the live path, not a dependency of correctness: joining a
+ * consumer group takes seconds (coordinator, rebalance, first fetch), and a
+ * relay can stall (broker down, a message it refuses). Until the consumer is
+ * fetching, and whenever the log has been silent for a second while the
+ * event store has more, the event store is read directly.
  */
 export class LogEventSource {
   constructor(
     private readonly log: MessageLog,
     private readonly store: Pick<EventStore, 'readAll'>,
     private readonly group: string,
-    /** This event log's identity; only messages stamped with it are ours. */
-    private readonly logId: () => Promise<string>,
-    private readonly onForeign: (count: number) => void = () => undefined,
+    private readonly options: LogFeedOptions,
   ) {}
 
   subscribe(after: number, handler: SubscriptionHandler): Subscription {
+    const { onForeign, onDelivered } = this.options;
     let position = after;
     let closed = false;
     let stop = () => {};
@@ -53,6 +63,7 @@ export class LogEventSource {
         if (!events.length) break;
         await handler(events);
         position = events[events.length - 1].position;
+        onDelivered?.('event-store', events.length);
       }
     };
 
@@ -69,11 +80,27 @@ export class LogEventSource {
       }
     })();
 
+    let fetching = false;
+    let heardFromLog = 0;
+    let bridged = 0;
+    let bridging = false;
+    const bridge = setInterval(() => {
+      const now = Date.now();
+      if (bridging || closed || (fetching && (now - heardFromLog < LOG_SILENCE_MS || now - bridged < LOG_SILENCE_MS))) {
+        return;
+      }
+      bridging = true;
+      bridged = now;
+      void inTurn(() => deliverFromStore(Number.MAX_SAFE_INTEGER))
+        .catch(() => undefined)
+        .finally(() => (bridging = false));
+    }, BRIDGE_MS);
+
     const live = (async () => {
       await caughtUp;
       let ours: string | undefined;
       while (!closed && ours === undefined) {
-        ours = await this.logId().catch(async () => {
+        ours = await this.options.logId().catch(async () => {
           await pause(500);
           return undefined;
         });
@@ -81,35 +108,26 @@ export class LogEventSource {
       if (closed) return;
       const onBatch = (messages: readonly LogMessage[]) =>
         inTurn(async () => {
+          heardFromLog = Date.now();
           const mine = messages.filter((m) => m.headers[LOG_ID_HEADER] === ours);
-          if (mine.length < messages.length) this.onForeign(messages.length - mine.length);
+          if (mine.length < messages.length) onForeign?.(messages.length - mine.length);
           const events = mine.map(fromMessage).filter((e) => e.position > position);
           if (!events.length || closed) return;
           await deliverFromStore(events[0].position - 1);
           await handler(events);
           position = events[events.length - 1].position;
+          onDelivered?.('log', events.length);
         });
-      let bridging = false;
-      const bridge = setInterval(() => {
-        if (bridging) return;
-        bridging = true;
-        void inTurn(() => deliverFromStore(Number.MAX_SAFE_INTEGER))
-          .catch(() => undefined)
-          .finally(() => (bridging = false));
-      }, BRIDGE_MS);
-      try {
-        // A broker that is down at start only delays the live feed: keep trying to join the group.
-        while (!closed && !consumer) {
-          try {
-            consumer = await this.log.consume(this.group, onBatch);
-          } catch {
-            await pause(1_000);
-          }
+      // A broker that is down at start only delays the live feed: keep trying to join the group.
+      while (!closed && !consumer) {
+        try {
+          consumer = await this.log.consume(this.group, onBatch);
+        } catch {
+          await pause(1_000);
         }
-        await Promise.race([consumer?.fetching, stopped]);
-      } finally {
-        clearInterval(bridge);
       }
+      await Promise.race([consumer?.fetching, stopped]);
+      fetching = true;
     })();
 
     return {
@@ -117,6 +135,7 @@ export class LogEventSource {
       async close() {
         closed = true;
         stop();
+        clearInterval(bridge);
         await live.catch(() => undefined);
         await consumer?.stop();
         await turn;

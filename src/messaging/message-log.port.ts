@@ -13,6 +13,8 @@ export interface MessageLog {
    * `onBatch` resolved; a batch that throws is delivered again.
    */
   consume(group: string, onBatch: (messages: readonly LogMessage[]) => Promise<void>): Promise<LogConsumer>;
+  /** Per group: messages in the log that the group has not committed yet (Kafka's consumer lag). */
+  consumerLag(groups: readonly string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 

@@ -52,6 +52,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** inc({ projection, feed }, n) with feed log (the broker) | event-store (catch-up, holes, a stalled relay). */
+  readonly projectionFeed = new Counter({
+    name: 'projection_feed_events_total',
+    help: 'Events handed to a read-model store, by where they were read',
+    labelNames: ['projection', 'feed'] as const,
+    registers: [this.registry],
+  });
+
+  /** set({ projection }, messages): the broker's consumer lag of the projection's consumer group. */
+  readonly consumerLag = new Gauge({
+    name: 'kafka_consumer_lag_messages',
+    help: "Messages in the event-log topic the projection's consumer group has not committed",
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
   /** set({ breaker }, 0 closed | 1 half-open | 2 open). */
   readonly breakerState = new Gauge({
     name: 'read_breaker_state',

@@ -20,6 +20,8 @@ export type ReadBackends = {
   readonly breakers: readonly ReadBreaker[];
   /** Production with a broker: the relay that publishes the log to it (one instance at a time). */
   readonly relay?: EventRelay;
+  /** Production with a broker: each store's consumer-group lag, measured with the other lags. */
+  readonly consumerLag?: { of(projection: string): number | undefined; measure(): Promise<void> };
   /** Runs once before the runners start (creates the broker topic). */
   prepare?(): Promise<void>;
   close(): Promise<void>;
