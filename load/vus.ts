@@ -1,0 +1,106 @@
+import { Http } from './http';
+import { Recorder } from './recorder';
+
+/** k6's ramping-vus stages: go linearly to `target` VUs over `seconds`. */
+export type Stage = { seconds: number; target: number };
+
+/** What an iteration sees: its VU's number (1-based, k6's __VU), its iteration count (__ITER) and the clock. */
+export class Vu {
+  iteration = 0;
+  /** Per-VU state a scenario keeps between iterations (k6: module-level variables). */
+  state: Record<string, unknown> = {};
+
+  constructor(
+    readonly id: number,
+    readonly http: Http,
+    readonly recorder: Recorder,
+    private readonly stopping: Promise<void>,
+  ) {}
+
+  /** A think time that ends early when the run stops, so the run ends on time. */
+  sleep(seconds: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, seconds * 1000))),
+      this.stopping,
+    ]).finally(() => clearTimeout(timer));
+  }
+}
+
+export const totalSeconds = (stages: readonly Stage[]) => stages.reduce((sum, s) => sum + s.seconds, 0);
+
+/** The number of VUs k6 would run `t` seconds in. */
+export function vusAt(startVus: number, stages: readonly Stage[], t: number): number {
+  let from = startVus;
+  let elapsed = 0;
+  for (const stage of stages) {
+    if (t < elapsed + stage.seconds) return Math.round(from + ((stage.target - from) * (t - elapsed)) / stage.seconds);
+    elapsed += stage.seconds;
+    from = stage.target;
+  }
+  return from;
+}
+
+/**
+ * Runs VUs through the stages: a VU above the current target finishes its
+ * iteration and rests until the target reaches it again (k6's graceful
+ * ramp-down). At the end, sleeps are cut short and running iterations finish.
+ * A throwing iteration is counted under the `iteration_error` step.
+ */
+export async function runStages(
+  startVus: number,
+  stages: readonly Stage[],
+  http: Http,
+  recorder: Recorder,
+  iterate: (vu: Vu) => Promise<void>,
+  onSecond: (second: number, vus: number) => void,
+): Promise<void> {
+  let stop!: () => void;
+  const stopping = new Promise<void>((resolve) => (stop = resolve));
+  const peak = Math.max(startVus, ...stages.map((s) => s.target));
+  const vus = Array.from({ length: peak }, (_, i) => new Vu(i + 1, http, recorder, stopping));
+  const running = new Map<number, Promise<void>>();
+  let target = startVus;
+  let stopped = false;
+  const errors = new Map<string, number>();
+
+  const loop = async (vu: Vu) => {
+    while (!stopped && vu.id <= target) {
+      const started = performance.now();
+      try {
+        await iterate(vu);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (!errors.has(message)) process.stderr.write(`[load] VU ${vu.id}: ${message}\n`);
+        errors.set(message, (errors.get(message) ?? 0) + 1);
+        recorder.add('iteration_error', performance.now() - started, false, false);
+      }
+      vu.iteration++;
+      recorder.iterations++;
+    }
+    running.delete(vu.id);
+  };
+  const adjust = () => {
+    for (const vu of vus.slice(0, target)) if (!running.has(vu.id)) running.set(vu.id, loop(vu));
+  };
+
+  const total = totalSeconds(stages);
+  const started = performance.now();
+  adjust();
+  let second = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const t = (performance.now() - started) / 1000;
+      target = vusAt(startVus, stages, t);
+      adjust();
+      if (Math.floor(t) > second) onSecond((second = Math.floor(t)), running.size);
+      if (t >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
+  });
+  stopped = true;
+  stop();
+  await Promise.all(running.values());
+}
