@@ -38,7 +38,7 @@ export class EventTools {
        WHERE position > $1 AND position <= $2
          AND ($3::text IS NULL OR left(stream_id, length($3::text) + 1) = $3::text || '-')
          AND ($4::text IS NULL OR type = $4::text)
-       ORDER BY position LIMIT $5`,
+       ORDER BY events.position LIMIT $5`,
       [query.after, until, query.category ?? null, query.type ?? null, query.limit],
     );
     const events = this.store.upcast(rows.map(toRecorded));

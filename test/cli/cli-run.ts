@@ -40,6 +40,9 @@ export const jsonLines = (text: string) =>
 /**
  * Replays a whole log through every projection and hashes the read models,
  * so two stores can be compared by what their queries would answer.
+ * Canonical, because key order is not part of a document: events fresh
+ * from this process keep the order they were built in, events read back
+ * from jsonb come in jsonb's order.
  */
 export async function readModelFingerprint(store: EventStore): Promise<{ hash: string; documents: number }> {
   const documents = new InMemoryDocumentStore();
@@ -51,14 +54,26 @@ export async function readModelFingerprint(store: EventStore): Promise<{ hash: s
     after = page[page.length - 1].position;
   }
   const hash = createHash('sha256');
-  const plain = (value: unknown): unknown =>
-    value instanceof Map ? [...value.entries()].map(([k, v]) => [k, plain(v)]) : value;
   let count = 0;
   for (const { name } of ALL_PROJECTIONS) {
     for (const [id, doc] of documents.collection(name)) {
       count += 1;
-      hash.update(JSON.stringify([name, id, Object.entries(doc).map(([k, v]) => [k, plain(v)])]));
+      hash.update(JSON.stringify([name, id, canonical(doc)]));
     }
   }
   return { hash: hash.digest('hex'), documents: count };
+}
+
+function canonical(value: unknown): unknown {
+  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [k, canonical(v)]);
+  if (value instanceof Set) return [...value].map(canonical).sort();
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  }
+  return value;
 }
