@@ -1,4 +1,5 @@
 import { RecordedEvent } from '../event-store/event-store.port';
+import { EVENT_UPCASTERS } from '../event-store/upcasting/event-upcasters';
 
 /**
  * The whole event log goes to ONE topic with ONE partition. Kafka orders
@@ -40,6 +41,11 @@ export function toMessage(event: RecordedEvent, logId: string): LogMessage {
   };
 }
 
+/**
+ * The relay publishes events as the store reads them, so in the current
+ * shape of the build that relayed them; a message relayed before an upgrade
+ * is upcast here, so a Kafka-fed projection sees what a store-fed one does.
+ */
 export function fromMessage(message: LogMessage): RecordedEvent {
   const { data, metadata } = JSON.parse(message.value) as { data: unknown; metadata: RecordedEvent['metadata'] };
   const header = (name: string) => {
@@ -47,7 +53,7 @@ export function fromMessage(message: LogMessage): RecordedEvent {
     if (value === undefined) throw new Error(`event log message without ${name}`);
     return value;
   };
-  return {
+  return EVENT_UPCASTERS.upcast({
     id: header('event-id'),
     streamId: message.key,
     revision: Number(header('stream-revision')),
@@ -56,5 +62,5 @@ export function fromMessage(message: LogMessage): RecordedEvent {
     data,
     metadata,
     recordedAt: new Date(header('recorded-at')),
-  };
+  });
 }
