@@ -35,17 +35,15 @@ export function setup() {
   const all = users(VUS + 1, 'hot');
   for (let i = 0; i < all.length; i += 50) {
     const charges = http.batch(
-      all
-        .slice(i, i + 50)
-        .map((u) => [
-          'POST',
-          `${BASE}/v1/wallet/charge`,
-          JSON.stringify({ amount: BUDGET }),
-          {
-            headers: { ...auth(u), 'content-type': 'application/json', 'idempotency-key': 'budget' },
-            tags: { name: 'admin' },
-          },
-        ]),
+      all.slice(i, i + 50).map((u) => [
+        'POST',
+        `${BASE}/v1/wallet/charge`,
+        JSON.stringify({ amount: BUDGET }),
+        {
+          headers: { ...auth(u), 'content-type': 'application/json', 'idempotency-key': 'budget' },
+          tags: { name: 'admin' },
+        },
+      ]),
     );
     for (const res of charges) if (res.status !== 200) fail(`charging a budget: ${res.status} ${res.body}`);
   }
