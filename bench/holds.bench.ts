@@ -93,13 +93,19 @@ async function main(): Promise<void> {
     const lagAtEnd = Object.fromEntries(
       [...metrics.matchAll(/^projection_lag_events\{projection="([^"]+)"\} (\d+)/gm)].map((m) => [m[1], Number(m[2])]),
     );
+    // With Kafka: how many events each store took from the broker and how many from the event store.
+    const feeds: Record<string, Record<string, number>> = {};
+    for (const m of metrics.matchAll(/^projection_feed_events_total\{projection="([^"]+)",feed="([^"]+)"\} (\d+)/gm)) {
+      feeds[m[1]] = { ...feeds[m[1]], [m[2]]: Number(m[3]) };
+    }
     console.log(`holds/s ${summary.holdsPerSecond}  p50 ${summary.p50ms} ms  p99 ${summary.p99ms} ms`);
     if (PRODUCTION) {
       for (const [projection, ms] of Object.entries(projectionDelayP99ms)) {
-        console.log(`projection delay p99 ${projection} <= ${ms} ms, lag at end ${lagAtEnd[projection]} events`);
+        const fed = feeds[projection] ? `, fed ${JSON.stringify(feeds[projection])}` : '';
+        console.log(`projection delay p99 ${projection} <= ${ms} ms, lag at end ${lagAtEnd[projection]} events${fed}`);
       }
     }
-    console.log(JSON.stringify({ ...summary, ...(PRODUCTION ? { projectionDelayP99ms, lagAtEnd } : {}) }));
+    console.log(JSON.stringify({ ...summary, ...(PRODUCTION ? { projectionDelayP99ms, lagAtEnd, feeds } : {}) }));
   } finally {
     await service.stop();
     await production?.drop();

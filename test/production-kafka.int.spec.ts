@@ -59,10 +59,12 @@ describeWithProductionServices('production profile fed through Kafka: two instan
   it('publishes a 20,000-seat concert (one event over 1 MB) and reports the consumer lag of each store', async () => {
     const concert = await client.createConcert(20_000);
     const publisher = (await a.client.request('GET', '/ready')).body.projections.relay.publishing ? a : b;
-    type Store = { name: string; consumerLag: number | null };
+    type Store = { name: string; lag: number; consumerLag: number | null };
     const ready = await pollUntil(
       async () => (await publisher.client.request('GET', '/ready')).body,
-      (body) => body.projections.relay.lag === 0 && body.projections.stores.every((s: Store) => s.consumerLag === 0),
+      (body) =>
+        body.projections.relay.lag === 0 &&
+        body.projections.stores.every((s: Store) => s.lag === 0 && s.consumerLag === 0),
       30_000,
       200,
     );

@@ -82,13 +82,13 @@ export class LogEventSource {
 
     let fetching = false;
     let heardFromLog = 0;
+    let inFlightFromLog = 0; // batches received and not yet applied: a slow store is not a silent log
     let bridged = 0;
     let bridging = false;
     const bridge = setInterval(() => {
       const now = Date.now();
-      if (bridging || closed || (fetching && (now - heardFromLog < LOG_SILENCE_MS || now - bridged < LOG_SILENCE_MS))) {
-        return;
-      }
+      const logBusy = inFlightFromLog > 0 || now - heardFromLog < LOG_SILENCE_MS;
+      if (bridging || closed || (fetching && (logBusy || now - bridged < LOG_SILENCE_MS))) return;
       bridging = true;
       bridged = now;
       void inTurn(() => deliverFromStore(Number.MAX_SAFE_INTEGER))
@@ -106,9 +106,10 @@ export class LogEventSource {
         });
       }
       if (closed) return;
-      const onBatch = (messages: readonly LogMessage[]) =>
-        inTurn(async () => {
-          heardFromLog = Date.now();
+      const onBatch = (messages: readonly LogMessage[]) => {
+        heardFromLog = Date.now();
+        inFlightFromLog++;
+        return inTurn(async () => {
           const mine = messages.filter((m) => m.headers[LOG_ID_HEADER] === ours);
           if (mine.length < messages.length) onForeign?.(messages.length - mine.length);
           const events = mine.map(fromMessage).filter((e) => e.position > position);
@@ -117,7 +118,11 @@ export class LogEventSource {
           await handler(events);
           position = events[events.length - 1].position;
           onDelivered?.('log', events.length);
+        }).finally(() => {
+          inFlightFromLog--;
+          heardFromLog = Date.now();
         });
+      };
       // A broker that is down at start only delays the live feed: keep trying to join the group.
       while (!closed && !consumer) {
         try {
