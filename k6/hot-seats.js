@@ -3,7 +3,7 @@
 // otherwise, so seats keep changing hands until they are sold. teardown() then checks that no seat
 // was sold twice: the money taken from all wallets must equal the seats sold times their price.
 //
-//   k6 run -e BASE_URL=... -e ADMIN_KEY=... -e VUS=100 -e SEATS=20 k6/hot-seats.js
+//   k6 run -e BASE_URL=... -e ADMIN_KEY=... -e VUS=50 -e SEATS=20 k6/hot-seats.js
 //
 // The service needs QUEUE_ACTIVE_CAPACITY > VUS (the auditor in teardown joins too).
 import http from 'k6/http';
@@ -11,7 +11,7 @@ import { check, fail, sleep } from 'k6';
 import { BASE, auth, createConcert, env, joinAndWaitActive, userOfVu, users, withToken } from './lib/api.js';
 import { cancel, charge, hold, pay } from './lib/purchase.js';
 
-const VUS = env('VUS', 100);
+const VUS = env('VUS', 50);
 const SEATS = env('SEATS', 20);
 const PAY_EVERY = env('PAY_EVERY', 10);
 const PRICE = 1000;

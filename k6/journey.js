@@ -5,6 +5,7 @@
 //   k6 run -e BASE_URL=http://localhost:3000 -e ADMIN_KEY=... -e VUS=50 -e DURATION=1m k6/journey.js
 //
 // The service needs QUEUE_ACTIVE_CAPACITY >= VUS / CONCERTS, or buyers wait in line (which is then what you measure).
+import { sleep } from 'k6';
 import { createConcert, done, env, joinAndWaitActive, step, userOfVu, users, withToken } from './lib/api.js';
 import { charge, freeSeats, holdOneOf, openSchedule, pay } from './lib/purchase.js';
 
@@ -14,6 +15,8 @@ const CONCERTS = env('CONCERTS', Math.ceil(VUS / 50));
 const SCHEDULES = env('SCHEDULES', 40);
 const SEATS = env('SEATS', 100);
 const POLL_SECONDS = env('POLL_SECONDS', 0.1);
+// A buyer's pace: a VU starts a journey at most once every PACE_SECONDS, so 500 VUs offer 500 journeys/s.
+const PACE_SECONDS = env('PACE_SECONDS', 1);
 const MANY = VUS > 50;
 
 export const options = {
@@ -41,6 +44,11 @@ export function setup() {
 
 export default function (data) {
   const started = Date.now();
+  journey(data, started);
+  sleep(Math.max(0, PACE_SECONDS - (Date.now() - started) / 1000));
+}
+
+function journey(data, started) {
   const user = userOfVu(data);
   const concertId = data.concerts[(__VU - 1) % data.concerts.length];
   const queueToken = joinAndWaitActive(user, concertId, POLL_SECONDS, 600);

@@ -19,6 +19,7 @@ export class Vu {
 
   /** A think time that ends early when the run stops, so the run ends on time. */
   sleep(seconds: number): Promise<void> {
+    if (seconds <= 0) return Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([
       new Promise<void>((resolve) => (timer = setTimeout(resolve, seconds * 1000))),

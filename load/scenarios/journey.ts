@@ -8,10 +8,12 @@ const SEATS_PER_SCHEDULE = 100;
 const SCHEDULES_PER_CONCERT = 40;
 /** More than any run here sells in a second, so a run never sells out. */
 const SEATS_PER_SECOND = 800;
+/** A buyer's pace: a VU starts a journey at most once a second, so N VUs offer N journeys/s. */
+const PACE_SECONDS = 1;
 
 /**
  * k6/journey.js: one purchase per iteration, from joining the waiting room to
- * paying. VUs are spread over concerts of 40 schedules x 100 seats, so seat
+ * paying, at most one a second per VU. VUs are spread over concerts of 40 schedules x 100 seats, so seat
  * maps and schedule lists stay the size a buyer sees; every concert admits all
  * of its VUs at once (QUEUE_ACTIVE_CAPACITY = VUs).
  */
@@ -51,6 +53,7 @@ export const journey: Scenario<Data> = {
     if ((await pay(vu, headers, held.reservationId)).status === 201) {
       vu.recorder.add('journey', performance.now() - started, true);
     }
+    await vu.sleep(PACE_SECONDS - (performance.now() - started) / 1000);
   },
   thresholds: (o) => [
     { step: 'hold', stat: 'p95', max: o.vus > 50 ? 50 : 10 },
