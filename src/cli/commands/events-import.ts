@@ -43,12 +43,19 @@ export const eventsImport: CliCommand = {
             let after = 0;
             let page: RecordedEvent[] = [];
             let pageBytes = 0;
+            // One page is written while the next is read and checked; a page's head is its last position.
+            let writing: Promise<unknown> = Promise.resolve();
             const flush = async () => {
               if (!page.length) return;
-              after = await target.importPage(after, page);
-              progress.add(page.length);
+              const events = page;
+              const from = after;
+              after = events[events.length - 1].position;
               page = [];
               pageBytes = 0;
+              await writing;
+              writing = target.importPage(from, events).then(() => progress.add(events.length));
+              // Awaited below; this only keeps a failure while a bad line is being reported from going unhandled.
+              writing.catch(() => undefined);
             };
             let lineNo = 0;
             for await (const line of createInterface({ input, crlfDelay: Infinity })) {
@@ -59,6 +66,7 @@ export const eventsImport: CliCommand = {
               if (page.length >= PAGE || pageBytes >= PAGE_BYTES) await flush();
             }
             await flush();
+            await writing;
             await progress.done(global.json, { head: after });
           },
           { create: true },
