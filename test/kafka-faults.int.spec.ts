@@ -70,6 +70,26 @@ describeWithProductionServices('the Kafka broker killed while holds are written'
     );
     expect(caughtUp.projections.relay).toMatchObject({ publishing: true, lag: 0 });
 
+    // The broker is the live feed again, not the event-store bridge that covered the outage.
+    const fromLog = async () => {
+      const metrics = (await app.client.request<string>('GET', '/metrics')).body;
+      return [...metrics.matchAll(/^projection_feed_events_total\{projection="[^"]+",feed="log"\} (\d+)$/gm)].map((m) =>
+        Number(m[1]),
+      );
+    };
+    const before = await fromLog();
+    expect(before).toHaveLength(2);
+    const after = await pollUntil(
+      async () => {
+        await users[0].charge(1); // one event each time
+        return fromLog();
+      },
+      (counts) => counts.every((count, i) => count > before[i]),
+      30_000,
+      500,
+    );
+    expect(after.every((count, i) => count > before[i])).toBe(true);
+
     // Another instance, without Kafka, rebuilds fresh stores straight from the event store.
     const head = (await app.client.request('GET', '/ready')).body.eventStore.head as number;
     await expectSameAsFreshReplay(

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 type Script = 'redis' | 'ferretdb' | 'kafka';
 const ROOT = resolve(__dirname, '../..');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
