@@ -1,0 +1,71 @@
+import { EventStore } from '../../event-store/event-store.port';
+import { ProjectionSink } from '../projection-sink';
+
+export type ReplayProgress = {
+  /** Events applied by this call so far. */
+  readonly done: number;
+  /** Events this call has to apply in all, as far as it knows (the head moves while it runs). */
+  readonly total: number;
+  readonly position: number;
+  readonly head: number;
+  readonly eventsPerSecond: number;
+};
+
+export type ReplayOptions = {
+  /** Events per `sink.apply`: large batches let a store write each document once per batch. */
+  readonly batchSize?: number;
+  /** Stop at this position instead of following the head until caught up. */
+  readonly until?: number;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  readonly signal?: AbortSignal;
+};
+
+const DEFAULT_BATCH = 5_000;
+
+/**
+ * Replays the log into one store from the store's own checkpoint, so a replay
+ * that was interrupted (a crash, kill -9) resumes where the store got to. It
+ * follows the head until it has caught up with it (or reaches `until`), and
+ * returns the position it stopped at. The next page is read while the
+ * current one is written.
+ */
+export async function replayInto(
+  store: Pick<EventStore, 'readAll' | 'headPosition'>,
+  sink: ProjectionSink,
+  options: ReplayOptions = {},
+): Promise<number> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const started = Date.now();
+  const from = await sink.checkpoint();
+  let position = from;
+  let head = options.until ?? (await store.headPosition());
+  const report = () =>
+    options.onProgress?.({
+      done: position - from,
+      total: head - from,
+      position,
+      head,
+      eventsPerSecond: Math.round(((position - from) * 1000) / Math.max(1, Date.now() - started)),
+    });
+  const read = (after: number) => (after < head ? store.readAll(after, Math.min(batchSize, head - after)) : undefined);
+  let next = read(position);
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const page = next ? await next : [];
+    if (!page.length) {
+      if (options.until !== undefined) break;
+      const latest = await store.headPosition();
+      if (latest <= position) break;
+      head = latest;
+      next = read(position);
+      continue;
+    }
+    const last = page[page.length - 1].position;
+    next = read(last);
+    await sink.apply(page);
+    position = last;
+    report();
+  }
+  report();
+  return position;
+}
