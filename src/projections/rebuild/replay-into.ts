@@ -47,7 +47,12 @@ export async function replayInto(
       head,
       eventsPerSecond: Math.round(((position - from) * 1000) / Math.max(1, Date.now() - started)),
     });
-  const read = (after: number) => (after < head ? store.readAll(after, Math.min(batchSize, head - after)) : undefined);
+  const read = (after: number) => {
+    if (after >= head) return undefined;
+    const page = store.readAll(after, Math.min(batchSize, head - after));
+    page.catch(() => undefined); // awaited below; a failure while the previous page is written must not go unhandled
+    return page;
+  };
   let next = read(position);
   for (;;) {
     options.signal?.throwIfAborted();
