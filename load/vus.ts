@@ -17,16 +17,24 @@ export class Vu {
     private readonly stopping: Promise<void>,
   ) {}
 
-  /** A think time that ends early when the run stops, so the run ends on time. */
-  sleep(seconds: number): Promise<void> {
-    if (seconds <= 0) return Promise.resolve();
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, seconds * 1000))),
-      this.stopping,
-    ]).finally(() => clearTimeout(timer));
+  /** Set when the run's time is up: the next sleep ends the iteration (k6 interrupts it likewise). */
+  stopped = false;
+
+  /** A think time; when the run stops meanwhile, the iteration ends here instead of going on. */
+  async sleep(seconds: number): Promise<void> {
+    if (seconds > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, seconds * 1000))),
+        this.stopping,
+      ]).finally(() => clearTimeout(timer));
+    }
+    if (this.stopped) throw STOPPED;
   }
 }
+
+/** Thrown by a sleep after the end of the run; not an error of the iteration. */
+const STOPPED = new Error('the run stopped');
 
 export const totalSeconds = (stages: readonly Stage[]) => stages.reduce((sum, s) => sum + s.seconds, 0);
 
@@ -71,6 +79,7 @@ export async function runStages(
       try {
         await iterate(vu);
       } catch (error) {
+        if (error === STOPPED) break;
         const message = error instanceof Error ? error.message : String(error);
         if (!errors.has(message)) process.stderr.write(`[load] VU ${vu.id}: ${message}\n`);
         errors.set(message, (errors.get(message) ?? 0) + 1);
@@ -102,6 +111,7 @@ export async function runStages(
     }, 100);
   });
   stopped = true;
+  for (const vu of vus) vu.stopped = true;
   stop();
   await Promise.all(running.values());
 }
