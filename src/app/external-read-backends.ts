@@ -3,10 +3,11 @@ import type { AppConfig } from '../config';
 import type { SqlEventStore } from '../event-store/sql-event-store';
 import type { MetricsService } from '../http/metrics/metrics.service';
 import { createMongoClient } from '../projections/mongo/mongo-client';
-import { MongoDocumentsSink } from '../projections/mongo/mongo-documents.sink';
 import { createRedisClient } from '../projections/redis/redis-client';
-import { RedisQueueSink } from '../projections/redis/redis-queue.sink';
 import { SinkRunner } from '../projections/sink-runner';
+import { Generations } from '../projections/rebuild/generations';
+import { LiveStore } from '../projections/rebuild/live-store';
+import { mongoDocumentVariants, redisQueueVariants } from '../projections/rebuild/store-variants';
 import { EventRelay } from '../messaging/event-relay';
 import { KafkaMessageLog } from '../messaging/kafka.message-log';
 import { LogEventSource } from '../messaging/log-event-source';
@@ -14,13 +15,9 @@ import { logIdentity } from '../messaging/log-identity';
 import { Lease } from '../shared/lease';
 import type { ProjectionSink } from '../projections/projection-sink';
 import type { ReadBackends } from '../read/stores/read-backends';
-import { MongoDocumentReads } from '../read/stores/mongo-document.reads';
-import { RedisQueueReads } from '../read/stores/redis-queue.reads';
 import { breakerFor } from './read-breakers';
 
 const LEASE_TTL_MS = 3_000;
-
-const withoutCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
 
 type ExternalStores = Extract<AppConfig['readStores'], { kind: 'external' }>;
 
@@ -89,13 +86,22 @@ export function openExternalBackends(
         ),
       onRewind: (from, to) => logger.warn({ projection: sink.name, from, to }, 'store lost data; replaying'),
     });
-  const runners = [
-    runner(
-      new RedisQueueSink(redisWrites, { prefix: config.redisPrefix }),
-      `${withoutCredentials(config.redisUrl)}#${config.redisPrefix}`,
-    ),
-    runner(new MongoDocumentsSink(mongo), `${withoutCredentials(config.mongoUrl)}#${mongo.db().databaseName}`),
-  ];
+  const generations = new Generations(store.client);
+  const onSwitch = (name: string) => (from: number, to: number) =>
+    logger.log({ projection: name, from, to }, 'switched to a rebuilt generation');
+  const queueStore = new LiveStore(
+    redisQueueVariants({ reads: redisReads, writes: redisWrites }, config.redisUrl, config.redisPrefix),
+    generations,
+    runner,
+    onSwitch('redis-queues'),
+  );
+  const documentStore = new LiveStore(
+    mongoDocumentVariants(mongo, config.mongoUrl),
+    generations,
+    runner,
+    onSwitch('mongo-documents'),
+  );
+  const runners = [queueStore, documentStore];
   const queueBreaker = breakerFor('redis', metrics, logger);
   const documentBreaker = breakerFor('mongo', metrics, logger);
   const relay =
@@ -124,8 +130,20 @@ export function openExternalBackends(
     prepare: async () => {
       await log?.prepare().catch(quietly('kafka'));
     },
-    queue: { reads: new RedisQueueReads(redisReads, { prefix: config.redisPrefix }), breaker: queueBreaker },
-    documents: { reads: new MongoDocumentReads(mongo), breaker: documentBreaker, progress: runners[1] },
+    queue: {
+      get reads() {
+        return queueStore.reads;
+      },
+      breaker: queueBreaker,
+    },
+    documents: {
+      get reads() {
+        return documentStore.reads;
+      },
+      breaker: documentBreaker,
+      progress: documentStore,
+    },
+    stores: [queueStore.variants, documentStore.variants],
     runners,
     breakers: [queueBreaker, documentBreaker],
     async close() {

@@ -40,6 +40,7 @@ export class ReadinessService {
     const stores = this.backends.runners.map((r) => ({
       name: r.name,
       role: r.role,
+      generation: r.generation,
       position: r.position,
       lag: lagOf(r.position),
       ...(this.backends.consumerLag ? { consumerLag: this.backends.consumerLag.of(r.name) ?? null } : {}),

@@ -2,7 +2,7 @@ import { Document } from './projection';
 
 /** The embedded profile's read-model storage: one map per projection, rebuilt from the log at boot. */
 export class InMemoryDocumentStore {
-  private readonly collections = new Map<string, Map<string, Document>>();
+  private collections = new Map<string, Map<string, Document>>();
 
   collection<Doc extends Document>(name: string): Map<string, Doc> {
     let collection = this.collections.get(name);
@@ -15,6 +15,20 @@ export class InMemoryDocumentStore {
 
   get<Doc extends Document>(name: string, id: string): Doc | undefined {
     return this.collection<Doc>(name).get(id);
+  }
+
+  /** Takes over another store's collections in one step: a rebuilt model goes live between two events. */
+  replaceWith(other: InMemoryDocumentStore): void {
+    this.collections = other.collections;
+  }
+
+  /** Every document, keyed `collection/id` (for a comparison). */
+  dump(): Map<string, unknown> {
+    const dumped = new Map<string, unknown>();
+    for (const [name, collection] of this.collections) {
+      for (const [id, document] of collection) dumped.set(`${name}/${id}`, document);
+    }
+    return dumped;
   }
 
   clear(): void {

@@ -11,6 +11,11 @@ export class InMemorySink implements ProjectionSink {
   readonly documents = new InMemoryDocumentStore();
   private runner = this.newRunner();
 
+  /** Where the model has got, read without a tick in between (see rebuild-in-memory.ts). */
+  get position(): number {
+    return this.runner.position;
+  }
+
   async prepare(): Promise<void> {}
 
   async storedVersion(): Promise<number | undefined> {

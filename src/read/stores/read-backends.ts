@@ -1,10 +1,21 @@
 import type { EventRelay } from '../../messaging/event-relay';
-import type { SinkRunner } from '../../projections/sink-runner';
 import { ReadBreaker } from '../breakers/read-breaker';
 import type { ProgressTracker } from '../read-progress';
 import { DocumentReads, QueueReads } from './read-store.port';
+import type { StoreVariants } from '../../projections/rebuild/store-variants';
 
 export const READ_BACKENDS = Symbol('READ_BACKENDS');
+
+/** What feeds one external store on this instance (see LiveStore). */
+export interface StoreRunner extends ProgressTracker {
+  readonly role: 'writer' | 'follower';
+  readonly failing: boolean;
+  readonly lastError: string | undefined;
+  /** The store's live generation (it changes when a rebuild switches it). */
+  readonly generation: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 /** The stores queries read, each behind its own breaker, and the runners that feed the external ones. */
 export type ReadBackends = {
@@ -16,7 +27,9 @@ export type ReadBackends = {
     readonly progress?: ProgressTracker;
   };
   /** Empty in the embedded profile: the in-process runner feeds the in-memory stores. */
-  readonly runners: readonly SinkRunner[];
+  readonly runners: readonly StoreRunner[];
+  /** Production: each external store with its generations, for the rebuild and verify tools. */
+  readonly stores?: readonly StoreVariants<unknown>[];
   readonly breakers: readonly ReadBreaker[];
   /** Production with a broker: the relay that publishes the log to it (one instance at a time). */
   readonly relay?: EventRelay;

@@ -1,0 +1,70 @@
+import type { SqlClient } from '../../event-store/sql-client';
+
+/**
+ * Which generation of each read-model store is live, and which one a rebuild
+ * is filling, kept in the event store's database: every instance reads the
+ * same answer, and a rebuild that died is found and resumed. Switching is
+ * one UPDATE; instances notice it on their next poll.
+ */
+export class Generations {
+  private ready: Promise<unknown> | undefined;
+
+  constructor(private readonly sql: SqlClient) {}
+
+  private ensure(): Promise<unknown> {
+    return (this.ready ??= this.sql.query(`CREATE TABLE IF NOT EXISTS read_model_generations (
+      target     text PRIMARY KEY,
+      live       integer NOT NULL DEFAULT 0,
+      rebuilding integer
+    )`));
+  }
+
+  /** The live generation of each target (0 for a target never rebuilt). */
+  async live(targets: readonly string[]): Promise<Map<string, number>> {
+    await this.ensure();
+    const { rows } = await this.sql.query<{ target: string; live: number }>(
+      'SELECT target, live FROM read_model_generations WHERE target = ANY($1)',
+      [targets],
+    );
+    return new Map(targets.map((t) => [t, rows.find((r) => r.target === t)?.live ?? 0]));
+  }
+
+  async rebuilding(target: string): Promise<number | undefined> {
+    await this.ensure();
+    const { rows } = await this.sql.query<{ rebuilding: number | null }>(
+      'SELECT rebuilding FROM read_model_generations WHERE target = $1',
+      [target],
+    );
+    return rows[0]?.rebuilding ?? undefined;
+  }
+
+  /** The generation a rebuild of `target` fills: the unfinished one if a rebuild died, else the next. */
+  async beginRebuild(target: string): Promise<{ generation: number; live: number; resumed: boolean }> {
+    await this.ensure();
+    return this.sql.transaction(async (tx) => {
+      await tx.query('INSERT INTO read_model_generations (target) VALUES ($1) ON CONFLICT (target) DO NOTHING', [
+        target,
+      ]);
+      const { rows } = await tx.query<{ live: number; rebuilding: number | null }>(
+        'SELECT live, rebuilding FROM read_model_generations WHERE target = $1 FOR UPDATE',
+        [target],
+      );
+      const { live, rebuilding } = rows[0];
+      if (rebuilding !== null) return { generation: rebuilding, live, resumed: true };
+      await tx.query('UPDATE read_model_generations SET rebuilding = $2 WHERE target = $1', [target, live + 1]);
+      return { generation: live + 1, live, resumed: false };
+    });
+  }
+
+  /** Makes `generation` live; returns the generation it replaced. */
+  async switchTo(target: string, generation: number): Promise<number> {
+    await this.ensure();
+    const { rows } = await this.sql.query<{ previous: number }>(
+      `UPDATE read_model_generations g SET live = $2, rebuilding = NULL
+       FROM (SELECT live AS previous FROM read_model_generations WHERE target = $1 FOR UPDATE) old
+       WHERE g.target = $1 RETURNING old.previous`,
+      [target, generation],
+    );
+    return rows[0].previous;
+  }
+}
