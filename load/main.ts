@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { productionServices, startService } from '../bench/service';
 import { Args, parseArgs, USAGE } from './args';
+import { findPidByEnv } from './cpu-share';
 import { writeReport } from './report';
 import { runScenario } from './run';
 import { SCENARIOS } from './scenarios';
@@ -28,7 +29,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function serviceFor(args: Args): Promise<{ url: string; adminKey: string; stop(): Promise<void> }> {
+type Service = { url: string; adminKey: string; pid?: number; stop(): Promise<void> };
+
+async function serviceFor(args: Args): Promise<Service> {
   if (args.url) {
     const adminKey = process.env.ADMIN_KEY;
     if (!adminKey) throw new Error('--url needs ADMIN_KEY in the environment');
@@ -39,7 +42,10 @@ async function serviceFor(args: Args): Promise<{ url: string; adminKey: string; 
   const dataDir = mkdtempSync(join(tmpdir(), 'load-'));
   const production = args.profile === 'production' ? await productionServices() : undefined;
   progress(`starting the service (${args.profile} profile) with ${JSON.stringify(scenarioEnv)}`);
+  // Marks the child's environment, so the run can find its pid and watch its share of the CPUs.
+  const marker = `LOAD_RUN=${process.pid}-${Date.now()}`;
   const service = await startService(await freePort(), {
+    [marker.split('=')[0]]: marker.split('=')[1],
     ...production?.env,
     ...(production ? { JWT_SECRET: 'load-jwt-secret-0123456789abcdef' } : { DATA_DIR: dataDir }),
     ADMIN_KEY: adminKey,
@@ -48,6 +54,7 @@ async function serviceFor(args: Args): Promise<{ url: string; adminKey: string; 
   return {
     url: service.url,
     adminKey,
+    pid: findPidByEnv(marker),
     async stop() {
       await service.stop();
       await production?.drop();
@@ -67,7 +74,7 @@ async function main(): Promise<number> {
   const service = await serviceFor(args);
   try {
     const scenario = SCENARIOS[args.scenario];
-    const run = await runScenario(scenario, args, service.url, service.adminKey, args.profile, progress);
+    const run = await runScenario(scenario, args, service.url, service.adminKey, args.profile, progress, service.pid);
     console.log(formatSummary(run));
     for (const u of run.unexpected) console.log(`  unexpected ${u.key}: ${u.count}x, e.g. ${u.example}`);
     console.log(`\n  report: ${writeReport(run, args.reportDir)}`);

@@ -96,6 +96,10 @@ export const REPORT_SCRIPT = `
   chart(load, 'Projection lag', 'events', Object.keys(service.lag).map(function (p) { return { name: p, values: service.lag[p] }; }));
   chart(load, 'Service CPU', '% of one core', [{ name: 'cpu', values: service.cpuPercent }]);
   chart(load, 'Service memory', 'MiB RSS', [{ name: 'rss', values: service.rssMb }]);
+  var threads = service.mainThreads || {};
+  chart(load, 'Event loops: on a CPU and waiting for one', '% of each second', Object.keys(threads).reduce(function (all, name) {
+    return all.concat([{ name: name + ' on CPU', values: threads[name].run }, { name: name + ' waiting', values: threads[name].wait }]);
+  }, []));
   document.body.setAttribute('data-rendered', String(document.querySelectorAll('figure.chart').length));
 })();
 `;

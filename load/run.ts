@@ -1,6 +1,7 @@
 import { Http } from './http';
 import { distribution, Recorder } from './recorder';
 import { RunOptions, Scenario } from './scenario';
+import { CpuShare } from './cpu-share';
 import { ServiceSeries, ServiceSampler } from './service-metrics';
 import { judge, StepSummary, summarizeSteps, ThresholdResult } from './summary';
 import { runStages } from './vus';
@@ -21,6 +22,8 @@ export type RunResult = {
   thresholds: ThresholdResult[];
   unexpected: { key: string; count: number; example: string }[];
   teardown?: string;
+  /** Mean % of the run the event-loop threads spent on a CPU and runnable but waiting for one. */
+  cpuShare: Record<string, { run: number; wait: number }>;
   timeline: { vus: number[]; steps: Record<string, StepSeries>; service: ServiceSeries };
 };
 
@@ -49,6 +52,7 @@ export async function runScenario(
   adminKey: string,
   profile: string,
   progress: (message: string) => void,
+  servicePid?: number,
 ): Promise<RunResult> {
   const setupRecorder = new Recorder();
   const setupHttp = new Http(url, 16, setupRecorder);
@@ -58,7 +62,8 @@ export async function runScenario(
     const { startVus, stages } = scenario.stages(options);
     const recorder = new Recorder();
     const http = new Http(url, Math.max(startVus, ...stages.map((s) => s.target)), recorder);
-    const sampler = new ServiceSampler(url);
+    const cpuShare = new CpuShare({ service: servicePid, generator: process.pid });
+    const sampler = new ServiceSampler(url, cpuShare);
     const vus: number[] = [];
     const startedAt = new Date().toISOString();
     progress(`running ${scenario.name}: ${options.vus} VUs`);
@@ -109,6 +114,7 @@ export async function runScenario(
       thresholds,
       unexpected: [...recorder.unexpected].map(([key, v]) => ({ key, ...v })),
       teardown,
+      cpuShare: cpuShare.means(),
       timeline: { vus, steps: perSecond(recorder, Math.max(1, Math.ceil(seconds))), service: sampler.series },
     };
   } finally {

@@ -1,6 +1,13 @@
 import { request } from 'undici';
+import { CpuShare, CpuShareSeries } from './cpu-share';
 
-export type ServiceSeries = { lag: Record<string, number[]>; cpuPercent: number[]; rssMb: number[] };
+export type ServiceSeries = {
+  lag: Record<string, number[]>;
+  cpuPercent: number[];
+  rssMb: number[];
+  /** Event-loop threads of the service and of the generator: % of each second on a CPU and waiting for one. */
+  mainThreads: CpuShareSeries;
+};
 
 const gauge = (text: string, name: string) =>
   Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
@@ -11,12 +18,17 @@ const gauge = (text: string, name: string) =>
  * A missed sample (a busy service) repeats the previous one.
  */
 export class ServiceSampler {
-  readonly series: ServiceSeries = { lag: {}, cpuPercent: [], rssMb: [] };
+  readonly series: ServiceSeries;
   private timer: NodeJS.Timeout | undefined;
   private lastCpu: { seconds: number; at: number } | undefined;
   private second = 0;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly cpuShare: CpuShare,
+  ) {
+    this.series = { lag: {}, cpuPercent: [], rssMb: [], mainThreads: cpuShare.series };
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.sample(), 1000);
@@ -28,6 +40,7 @@ export class ServiceSampler {
 
   private async sample(): Promise<void> {
     const second = this.second++;
+    this.cpuShare.sample(second);
     try {
       const response = await request(`${this.url}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
       const text = await response.body.text();

@@ -58,6 +58,7 @@ export function formatSummary({
   thresholds,
   iterations,
   setup,
+  cpuShare,
 }: RunResult): string {
   const lines = [`  scenario ${scenario} (${profile}): ${options.vus} VUs, ${seconds.toFixed(1)} s`, ''];
   for (const r of thresholds) lines.push(`  ${r.ok ? '✓' : '✗'} ${dots(r.label)} ${r.actual}`);
@@ -91,5 +92,10 @@ export function formatSummary({
     `  ${dots('http_reqs')} ${requests} ${(requests / seconds).toFixed(1)}/s`,
     `  ${dots('iterations')} ${iterations} ${(iterations / seconds).toFixed(1)}/s`,
   );
+  for (const [name, share] of Object.entries(cpuShare)) {
+    lines.push(
+      `  ${dots(`${name} event loop`)} on a CPU ${share.run.toFixed(0)}%, waiting for one ${share.wait.toFixed(0)}%`,
+    );
+  }
   return lines.join('\n');
 }
