@@ -3,11 +3,27 @@ import { EVENT_STORE } from '../event-store/event-store.port';
 import { SqlEventStore } from '../event-store/sql-event-store';
 import { EventTools } from './event-tools';
 import { EventsAdminController } from './events-admin.controller';
+import { ProjectionJobs } from './projection-jobs';
+import { ProjectionTools } from './projection-tools';
+import { ProjectionsAdminController } from './projections-admin.controller';
+import { READ_MODELS, ReadModels } from '../read/read-models';
+import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
 
-/** Operator routes under /v1/admin (X-Admin-Key): the event log tools. */
+/** Operator routes under /v1/admin (X-Admin-Key): the event log and projection tools. */
 @Module({
-  controllers: [EventsAdminController],
+  controllers: [EventsAdminController, ProjectionsAdminController],
   providers: [
+    ProjectionJobs,
+    {
+      provide: ProjectionTools,
+      useFactory: (store: SqlEventStore, readModels: ReadModels, backends: ReadBackends) =>
+        new ProjectionTools(store, backends.stores ?? [], {
+          documents: readModels.documents,
+          runner: readModels.runner,
+          runners: backends.runners,
+        }),
+      inject: [EVENT_STORE, READ_MODELS, READ_BACKENDS],
+    },
     { provide: EventTools, useFactory: (store: SqlEventStore) => new EventTools(store), inject: [EVENT_STORE] },
   ],
 })

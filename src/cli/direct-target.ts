@@ -4,19 +4,30 @@ import { EventStoreConfig, openEventStore } from '../event-store/open-event-stor
 import { DataDirInUseError } from '../event-store/data-dir-lock';
 import { EventTools } from '../admin/event-tools';
 import { EventPage, EventStats } from '../admin/event-wire';
+import { JobKind, ProjectionJob, ProjectionJobs } from '../admin/projection-jobs';
+import { ProjectionTools } from '../admin/projection-tools';
+import { createMongoClient } from '../projections/mongo/mongo-client';
+import { createRedisClient } from '../projections/redis/redis-client';
+import type { ReplayProgress } from '../projections/rebuild/replay-into';
+import { mongoDocumentVariants, redisQueueVariants } from '../projections/rebuild/store-variants';
 import { CliError } from './cli-error';
 import { PageQuery, Target } from './target';
 
 /** The stores themselves, opened as the service would open them; for when the service is stopped. */
+export type ExternalStores = { readonly redisUrl: string; readonly redisPrefix: string; readonly mongoUrl: string };
+
 export class DirectTarget implements Target {
+  private readonly jobs = new ProjectionJobs();
+
   private constructor(
     readonly description: string,
     private readonly tools: EventTools,
-    private readonly closeStore: () => Promise<void>,
+    private readonly projections: ProjectionTools,
+    private readonly closeStores: () => Promise<void>,
   ) {}
 
   /** `create`: an embedded DATA_DIR that does not exist yet is made (an import); otherwise it is an error. */
-  static async open(config: EventStoreConfig, create = false): Promise<DirectTarget> {
+  static async open(config: EventStoreConfig, create = false, external?: ExternalStores): Promise<DirectTarget> {
     const description =
       config.kind === 'pglite' ? `the PGlite store in ${config.dataDir ?? '(memory)'}` : 'the PostgreSQL store';
     if (config.kind === 'pglite' && config.dataDir && !create && !existsSync(config.dataDir)) {
@@ -24,7 +35,28 @@ export class DirectTarget implements Target {
     }
     try {
       const store = await openEventStore(config);
-      return new DirectTarget(description, new EventTools(store), () => store.close());
+      if (!external) {
+        return new DirectTarget(description, new EventTools(store), new ProjectionTools(store, []), () =>
+          store.close(),
+        );
+      }
+      // Redis and MongoDB of the production profile, for the projections:* commands.
+      const redis = createRedisClient(external.redisUrl);
+      const mongo = createMongoClient(external.mongoUrl);
+      const stores = [
+        redisQueueVariants({ reads: redis, writes: redis }, external.redisUrl, external.redisPrefix),
+        mongoDocumentVariants(mongo, external.mongoUrl),
+      ];
+      return new DirectTarget(
+        `${description} with its Redis and MongoDB read models`,
+        new EventTools(store),
+        new ProjectionTools(store, stores),
+        async () => {
+          redis.disconnect();
+          await mongo.close();
+          await store.close();
+        },
+      );
     } catch (error) {
       if (error instanceof DataDirInUseError) {
         throw new CliError(
@@ -60,7 +92,37 @@ export class DirectTarget implements Target {
     return this.tools.stats();
   }
 
+  listProjections() {
+    return this.projections.list();
+  }
+
+  /** The same job the service runs for an admin route, run here and watched until it ends. */
+  async runProjectionJob(
+    kind: JobKind,
+    projection: string,
+    onUpdate: (job: ProjectionJob) => void,
+  ): Promise<ProjectionJob> {
+    let names: string[];
+    try {
+      names = this.projections.resolve(projection);
+    } catch (error) {
+      throw new CliError(error instanceof Error ? error.message : String(error));
+    }
+    const job = this.jobs.start(kind, names, (name, running) => {
+      const report = (progress: ReplayProgress) => (running.current = { projection: name, progress });
+      return kind === 'rebuild'
+        ? this.projections.rebuild(name, { onProgress: report, onStep: (step) => running.steps.push(step) })
+        : this.projections.verify(name, { onProgress: report });
+    });
+    while (job.state === 'running') {
+      onUpdate(job);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    onUpdate(job);
+    return job;
+  }
+
   close(): Promise<void> {
-    return this.closeStore();
+    return this.closeStores();
   }
 }

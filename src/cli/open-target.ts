@@ -1,4 +1,5 @@
 import { loadConfig } from '../config';
+import { DEFAULT_KEY_PREFIX } from '../projections/redis/queue-keys';
 import { CliError } from './cli-error';
 import { DirectTarget } from './direct-target';
 import { RemoteTarget } from './remote-target';
@@ -39,5 +40,10 @@ export async function openTarget(
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error));
   }
-  return DirectTarget.open(config.eventStore, create);
+  // With the production read stores named too, the projections:* commands reach them.
+  const external =
+    env.REDIS_URL && env.MONGODB_URL
+      ? { redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_KEY_PREFIX ?? DEFAULT_KEY_PREFIX, mongoUrl: env.MONGODB_URL }
+      : undefined;
+  return DirectTarget.open(config.eventStore, create, external);
 }

@@ -1,7 +1,11 @@
 import { RecordedEvent } from '../event-store/event-store.port';
 import { EventPage, EventStats, WireEvent, fromWire } from '../admin/event-wire';
+import type { JobKind, ProjectionJob } from '../admin/projection-jobs';
+import type { ProjectionInfo } from '../admin/projection-tools';
 import { CliError } from './cli-error';
 import { PageQuery, Target } from './target';
+
+const JOB_POLL_MS = 250;
 
 type WirePage = Omit<EventPage, 'events'> & { events: WireEvent[] };
 
@@ -47,6 +51,26 @@ export class RemoteTarget implements Target {
 
   async stats(): Promise<EventStats> {
     return (await this.call<EventStats>('GET', '/v1/admin/events/stats'))!;
+  }
+
+  async listProjections(): Promise<{ head: number; projections: ProjectionInfo[] }> {
+    return (await this.call<{ head: number; projections: ProjectionInfo[] }>('GET', '/v1/admin/projections'))!;
+  }
+
+  async runProjectionJob(
+    kind: JobKind,
+    projection: string,
+    onUpdate: (job: ProjectionJob) => void,
+  ): Promise<ProjectionJob> {
+    const route = kind === 'rebuild' ? 'rebuilds' : 'verifications';
+    let job = (await this.call<ProjectionJob>('POST', `/v1/admin/projections/${route}`, { projection }))!;
+    while (job.state === 'running') {
+      onUpdate(job);
+      await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
+      job = (await this.call<ProjectionJob>('GET', `/v1/admin/projections/jobs/${job.jobId}`))!;
+    }
+    onUpdate(job);
+    return job;
   }
 
   async close(): Promise<void> {}

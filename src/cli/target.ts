@@ -1,6 +1,8 @@
 import { RecordedEvent } from '../event-store/event-store.port';
 import type { PageQuery } from '../admin/event-tools';
 import { EventPage, EventStats } from '../admin/event-wire';
+import type { JobKind, ProjectionJob } from '../admin/projection-jobs';
+import type { ProjectionInfo } from '../admin/projection-tools';
 
 export type { PageQuery };
 
@@ -24,5 +26,8 @@ export interface Target {
   importPage(after: number, events: readonly RecordedEvent[]): Promise<number>;
   headPosition(): Promise<number>;
   stats(): Promise<EventStats>;
+  listProjections(): Promise<{ head: number; projections: ProjectionInfo[] }>;
+  /** Runs a rebuild or verify of one projection or `all`, reporting the job as it goes, until it ends. */
+  runProjectionJob(kind: JobKind, projection: string, onUpdate: (job: ProjectionJob) => void): Promise<ProjectionJob>;
   close(): Promise<void>;
 }

@@ -4,6 +4,18 @@ import { eventsImport } from './events-import';
 import { eventsShow } from './events-show';
 import { eventsStats } from './events-stats';
 import { eventsTail } from './events-tail';
+import { projectionsList } from './projections-list';
+import { projectionsRebuild } from './projections-rebuild';
+import { projectionsVerify } from './projections-verify';
 
 /** Every command of the CLI, in the order `--help` lists them: a new command is a file and a line here. */
-export const ALL_COMMANDS: readonly CliCommand[] = [eventsShow, eventsTail, eventsStats, eventsExport, eventsImport];
+export const ALL_COMMANDS: readonly CliCommand[] = [
+  projectionsList,
+  projectionsRebuild,
+  projectionsVerify,
+  eventsShow,
+  eventsTail,
+  eventsStats,
+  eventsExport,
+  eventsImport,
+];

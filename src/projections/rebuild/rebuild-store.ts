@@ -55,7 +55,15 @@ export async function rebuildStore<Reads>(
   options: RebuildOptions = {},
 ): Promise<RebuildReport> {
   const held = lease(`rebuild:${variants.target}`, options.holder ?? randomBytes(6).toString('hex'), LEASE_TTL_MS);
-  if (!(await held.acquire())) throw new RebuildBusyError(variants.name);
+  // A rebuild that died leaves its lease to expire: wait that long before calling the store busy.
+  const deadline = Date.now() + LEASE_TTL_MS + 1_000;
+  while (!(await held.acquire())) {
+    if (Date.now() > deadline) throw new RebuildBusyError(variants.name);
+    if (deadline - Date.now() > LEASE_TTL_MS) {
+      options.onStep?.(`waiting for the lease of ${variants.name}: another rebuild holds it, or one that died did`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
   const renew = setInterval(() => void held.acquire(), LEASE_TTL_MS / 3);
   const started = Date.now();
   try {
