@@ -38,6 +38,7 @@ export async function freshProductionEnv(
       await redis.connect().catch(() => undefined);
       if (redis.status === 'ready') {
         for (let cursor = '0'; ;) {
+          // `${id}:*` and the rebuilt generations' `${id}:g<n>:*` alike.
           const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1000);
           if (keys.length) await redis.unlink(...keys);
           if ((cursor = next) === '0') break;
@@ -45,10 +46,21 @@ export async function freshProductionEnv(
       }
       redis.disconnect();
       const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 2_000 });
-      await mongo
+      // The database and the ones rebuilds and verifications made beside it (`${id}_g1`, ...).
+      const databases = await mongo
         .db(id)
-        .dropDatabase()
-        .catch(() => undefined);
+        .admin()
+        .listDatabases({ nameOnly: true })
+        .then((listed) =>
+          listed.databases.map((d) => d.name).filter((name) => name === id || name.startsWith(`${id}_`)),
+        )
+        .catch(() => [id]);
+      for (const name of databases) {
+        await mongo
+          .db(name)
+          .dropDatabase()
+          .catch(() => undefined);
+      }
       await mongo.close();
       const pg = new PgClient({ connectionString: process.env.DATABASE_URL });
       await pg.connect();
