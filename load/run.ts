@@ -1,3 +1,4 @@
+import { histogramP99 } from '../bench/service';
 import { Http } from './http';
 import { distribution, Recorder } from './recorder';
 import { RunOptions, Scenario } from './scenario';
@@ -22,6 +23,8 @@ export type RunResult = {
   thresholds: ThresholdResult[];
   unexpected: { key: string; count: number; example: string }[];
   teardown?: string;
+  /** p99 per route as the service timed it (the upper bound of its histogram bucket), to set beside ours. */
+  serviceP99ms: Record<string, number>;
   /** Mean % of the run the event-loop threads spent on a CPU and runnable but waiting for one. */
   cpuShare: Record<string, { run: number; wait: number }>;
   timeline: { vus: number[]; steps: Record<string, StepSeries>; service: ServiceSeries };
@@ -88,6 +91,8 @@ export async function runScenario(
     );
     sampler.stop();
     const seconds = recorder.now() / 1000;
+    const metrics = await setupHttp.call('metrics', 'GET', '/metrics');
+    const serviceP99ms = histogramP99(metrics.text, 'http_request_duration_seconds', 'route');
     await http.close();
     let teardown: string | undefined;
     if (scenario.teardown) {
@@ -115,6 +120,7 @@ export async function runScenario(
       unexpected: [...recorder.unexpected].map(([key, v]) => ({ key, ...v })),
       teardown,
       cpuShare: cpuShare.means(),
+      serviceP99ms,
       timeline: { vus, steps: perSecond(recorder, Math.max(1, Math.ceil(seconds))), service: sampler.series },
     };
   } finally {

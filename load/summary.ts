@@ -59,6 +59,7 @@ export function formatSummary({
   iterations,
   setup,
   cpuShare,
+  serviceP99ms,
 }: RunResult): string {
   const lines = [`  scenario ${scenario} (${profile}): ${options.vus} VUs, ${seconds.toFixed(1)} s`, ''];
   for (const r of thresholds) lines.push(`  ${r.ok ? '✓' : '✗'} ${dots(r.label)} ${r.actual}`);
@@ -92,6 +93,11 @@ export function formatSummary({
     `  ${dots('http_reqs')} ${requests} ${(requests / seconds).toFixed(1)}/s`,
     `  ${dots('iterations')} ${iterations} ${(iterations / seconds).toFixed(1)}/s`,
   );
+  for (const [route, p99] of Object.entries(serviceP99ms).filter(
+    ([r]) => r.startsWith('/v1/') && !/auth|admin/.test(r),
+  )) {
+    lines.push(`  ${dots(`service-side p99 ${route}`)} <= ${p99} ms (its histogram bucket)`);
+  }
   for (const [name, share] of Object.entries(cpuShare)) {
     lines.push(
       `  ${dots(`${name} event loop`)} on a CPU ${share.run.toFixed(0)}%, waiting for one ${share.wait.toFixed(0)}%`,

@@ -53,8 +53,9 @@ export function vusAt(startVus: number, stages: readonly Stage[], t: number): nu
 /**
  * Runs VUs through the stages: a VU above the current target finishes its
  * iteration and rests until the target reaches it again (k6's graceful
- * ramp-down). At the end, sleeps are cut short and running iterations finish.
- * A throwing iteration is counted under the `iteration_error` step.
+ * ramp-down). At the end, a VU's next sleep ends its iteration and requests
+ * in flight finish. A throwing iteration is counted under `iteration_error`
+ * and its message printed once.
  */
 export async function runStages(
   startVus: number,
@@ -71,7 +72,7 @@ export async function runStages(
   const running = new Map<number, Promise<void>>();
   let target = startVus;
   let stopped = false;
-  const errors = new Map<string, number>();
+  const printed = new Set<string>();
 
   const loop = async (vu: Vu) => {
     while (!stopped && vu.id <= target) {
@@ -81,8 +82,8 @@ export async function runStages(
       } catch (error) {
         if (error === STOPPED) break;
         const message = error instanceof Error ? error.message : String(error);
-        if (!errors.has(message)) process.stderr.write(`[load] VU ${vu.id}: ${message}\n`);
-        errors.set(message, (errors.get(message) ?? 0) + 1);
+        if (!printed.has(message)) process.stderr.write(`[load] VU ${vu.id}: ${message}\n`);
+        printed.add(message);
         recorder.add('iteration_error', performance.now() - started, false, false);
       }
       vu.iteration++;
