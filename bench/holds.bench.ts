@@ -4,6 +4,7 @@
  * drives POST /v1/reservations (one distinct seat per request) from 100
  * connections for BENCH_SECONDS (default 20). Holds last 3 s here so the
  * seats can be cycled through more than once during the run.
+ * BENCH_RATE=n offers at most n holds/s instead of as many as the service takes.
  * BENCH_PROFILE=production runs it on PostgreSQL + Redis + MongoDB (started by
  * infra/ when their URLs are not set) and reports the projection delay p99;
  * with KAFKA_BROKERS set too, the stores are fed through Kafka (a topic of
@@ -20,6 +21,8 @@ const SEATS = 20_000;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PORT = Number(process.env.BENCH_PORT ?? 3901);
+// BENCH_RATE caps the offered holds/s (all connections together), to measure projection delay below saturation.
+const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const ADMIN_KEY = process.env.ADMIN_KEY ?? 'bench-admin-key-123456';
 const PRODUCTION = process.env.BENCH_PROFILE === 'production';
 
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
       url: `${url}/v1/reservations`,
       connections: CONNECTIONS,
       duration: SECONDS,
+      ...(RATE ? { overallRate: RATE } : {}),
       method: 'POST',
       setupClient: (c) => {
         const user = users[clientIndex++ % users.length];
