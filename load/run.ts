@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { histogramP99 } from '../bench/service';
 import { Http } from './http';
 import { distribution, Recorder } from './recorder';
@@ -91,8 +92,8 @@ export async function runScenario(
     );
     sampler.stop();
     const seconds = recorder.now() / 1000;
-    const metrics = await setupHttp.call('metrics', 'GET', '/metrics');
-    const serviceP99ms = histogramP99(metrics.text, 'http_request_duration_seconds', 'route');
+    const metrics = await (await request(`${url}/metrics`)).body.text();
+    const serviceP99ms = histogramP99(metrics, 'http_request_duration_seconds', 'route');
     await http.close();
     let teardown: string | undefined;
     if (scenario.teardown) {
