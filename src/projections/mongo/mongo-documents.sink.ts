@@ -1,6 +1,7 @@
 import { Collection, Db, MongoClient, MongoServerError } from 'mongodb';
 import { RecordedEvent } from '../../event-store/event-store.port';
 import { ProjectionSink } from '../projection-sink';
+import { DocumentImage, LOADED_COLLECTIONS, insertImage } from './bulk-load';
 import { BulkWriter, BulkWriterOptions, allDone } from './bulk-writer';
 import { COLLECTION_NAMES, DocumentCollections, INDEXES, StoredDocument, documentCollections } from './collections';
 import { WritePlan, planWrites } from './write-plan';
@@ -22,10 +23,18 @@ export class MongoDocumentsSink implements ProjectionSink {
   /** The same collections as writes built from events see them. */
   private readonly writable: Record<keyof DocumentCollections, Collection<StoredDocument>>;
   private readonly writer: BulkWriter;
+  /** While a bulk load runs: the documents built so far, and the position they include. */
+  private image: { documents: DocumentImage; position: number } | undefined;
 
   constructor(
     mongo: MongoClient | Db,
-    private readonly options: BulkWriterOptions & { readonly ownsClient?: boolean } = {},
+    private readonly options: BulkWriterOptions & {
+      readonly ownsClient?: boolean;
+      /** Documents a bulk load keeps in memory before it writes them and goes on with guarded writes. */
+      readonly bulkLoadLimit?: number;
+      /** Documents per insertMany of a bulk load. */
+      readonly bulkInsertChunk?: number;
+    } = {},
   ) {
     this.db = mongo instanceof MongoClient ? mongo.db() : mongo;
     this.collections = documentCollections(this.db);
@@ -66,10 +75,51 @@ export class MongoDocumentsSink implements ProjectionSink {
     return stored?.position ?? 0;
   }
 
+  /**
+   * Starts a bulk load when nothing is stored (no checkpoint, no document):
+   * `apply` then builds the documents in memory, and `endBulkLoad` inserts
+   * them and moves the checkpoint. Until then the stored checkpoint stays 0,
+   * so a crash leaves an empty (or, mid-insert, partly written) store that the
+   * next replay fills again from the start with the usual guarded writes.
+   * replayInto uses it for a replay from zero; the live runner never does.
+   */
+  async beginBulkLoad(): Promise<boolean> {
+    if (this.image) return true;
+    if ((await this.checkpoint()) !== 0) return false;
+    for (const name of LOADED_COLLECTIONS) {
+      if (await this.writable[name].findOne({}, { projection: { _id: 1 } })) return false;
+    }
+    this.image = { documents: new DocumentImage(), position: 0 };
+    return true;
+  }
+
+  /** Writes what the bulk load built, then the checkpoint; the sink is back to guarded writes. */
+  async endBulkLoad(): Promise<void> {
+    const image = this.image;
+    if (!image) return;
+    this.image = undefined;
+    if (image.position === 0) return;
+    await insertImage(image.documents, this.writable, this.options.bulkInsertChunk ?? 1_000);
+    await this.advanceCheckpoint(image.position);
+  }
+
+  /** Drops what a bulk load built without writing it: nothing of it was stored, the checkpoint says so. */
+  abandonBulkLoad(): void {
+    this.image = undefined;
+  }
+
   async apply(events: readonly RecordedEvent[]): Promise<void> {
     const last = events[events.length - 1];
     if (!last) return;
     const plan = planWrites(events);
+    if (this.image) {
+      if (last.position <= this.image.position) return;
+      this.image.documents.apply(plan);
+      this.image.position = last.position;
+      this.skipped += plan.skipped;
+      if (this.image.documents.size >= (this.options.bulkLoadLimit ?? 2_000_000)) await this.endBulkLoad();
+      return;
+    }
     const { concerts, schedules, reservations, wallets } = this.writable;
     await allDone([
       this.writer.writeAll(concerts, plan.concerts),
@@ -85,6 +135,7 @@ export class MongoDocumentsSink implements ProjectionSink {
 
   /** Checkpoint first: if the reset stops half-way, the next start replays everything into what is left. */
   async reset(): Promise<void> {
+    this.image = undefined;
     await this.collections.checkpoints.deleteOne({ _id: this.name });
     for (const [name, collection] of Object.entries(this.collections)) {
       if (name !== 'checkpoints') await collection.deleteMany({});

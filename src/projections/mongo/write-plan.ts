@@ -50,6 +50,7 @@ export function planWrites(events: readonly RecordedEvent[]): WritePlan {
       const { position } = event;
       if (event.type === 'ConcertCreated') {
         const { concertId, title, schedules: definitions } = event.data as ConcertCreated['data'];
+        documentId(concertId);
         const scheduleIds = definitions.map((s) => s.scheduleId);
         concerts.create(concertId, { title, scheduleIds }, position, { created: position });
         for (const schedule of definitions) {
@@ -61,7 +62,7 @@ export function planWrites(events: readonly RecordedEvent[]): WritePlan {
       } else if (WALLET_EVENTS.has(event.type)) {
         // Each carries the balance after it: the whole wallet.
         const { userId, balance } = event.data as WalletEvent['data'];
-        wallets.create(userId, { balance }, position);
+        wallets.create(documentId(userId), { balance }, position);
       } else if (RESERVATION_EVENTS.has(event.type)) {
         planReservation(reservations, event);
       }
@@ -85,9 +86,18 @@ export function planWrites(events: readonly RecordedEvent[]): WritePlan {
 const WALLET_EVENTS = new Set(walletsProjection.handles);
 const RESERVATION_EVENTS = new Set(reservationsProjection.handles);
 
+/**
+ * An event whose document id is not a string is skipped: inserted as it is,
+ * the driver would give it a fresh ObjectId, a new document on every delivery.
+ */
+function documentId(id: unknown): string {
+  if (typeof id !== 'string') throw new TypeError(`document id ${String(id)} is not a string`);
+  return id;
+}
+
 function planReservation(reservations: DocumentWrites, recorded: RecordedEvent): void {
   const event = recorded as unknown as ReservationEvent;
-  const { reservationId } = event.data;
+  const reservationId = documentId(event.data.reservationId);
   const updatedAt = recorded.recordedAt.getTime();
   const set = (fields: Record<string, unknown>) =>
     reservations.update(reservationId, { ...fields, updatedAt }, recorded.position);

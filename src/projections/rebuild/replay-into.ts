@@ -23,6 +23,19 @@ export type ReplayOptions = {
 const DEFAULT_BATCH = 5_000;
 
 /**
+ * A sink that can build a whole read model in memory when its store is empty
+ * and write it once at the end (see MongoDocumentsSink.beginBulkLoad).
+ */
+type BulkLoading = {
+  beginBulkLoad(): Promise<boolean>;
+  endBulkLoad(): Promise<void>;
+  abandonBulkLoad(): void;
+};
+
+const canBulkLoad = (sink: ProjectionSink): sink is ProjectionSink & BulkLoading =>
+  typeof (sink as Partial<BulkLoading>).beginBulkLoad === 'function';
+
+/**
  * Replays the log into one store from the store's own checkpoint, so a replay
  * that was interrupted (a crash, kill -9) resumes where the store got to. It
  * follows the head until it has caught up with it (or reaches `until`), and
@@ -53,24 +66,36 @@ export async function replayInto(
     page.catch(() => undefined); // awaited below; a failure while the previous page is written must not go unhandled
     return page;
   };
-  let next = read(position);
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const page = next ? await next : [];
-    if (!page.length) {
-      if (options.until !== undefined) break;
-      const latest = await store.headPosition();
-      if (latest <= position) break;
-      head = latest;
-      next = read(position);
-      continue;
-    }
-    const last = page[page.length - 1].position;
-    next = read(last);
-    await sink.apply(page);
-    position = last;
-    report();
+  // A replay from zero into an empty store may build it in memory and write it at the end.
+  const bulk = from === 0 && canBulkLoad(sink) && (await sink.beginBulkLoad()) ? sink : undefined;
+  try {
+    await follow();
+  } catch (error) {
+    bulk?.abandonBulkLoad();
+    throw error;
   }
+  await bulk?.endBulkLoad();
   report();
   return position;
+
+  async function follow(): Promise<void> {
+    let next = read(position);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const page = next ? await next : [];
+      if (!page.length) {
+        if (options.until !== undefined) break;
+        const latest = await store.headPosition();
+        if (latest <= position) break;
+        head = latest;
+        next = read(position);
+        continue;
+      }
+      const last = page[page.length - 1].position;
+      next = read(last);
+      await sink.apply(page);
+      position = last;
+      report();
+    }
+  }
 }
