@@ -15,7 +15,7 @@ function history(): RecordedEvent[] {
   const generator = new EventLogGenerator({ seed: 11, schedules: 2, seatsPerSchedule: 150, onSale: 2 });
   const events = [...generator.next(3_000), ...generator.rest()];
   const concert = events.find((e) => e.type === 'ConcertCreated')!;
-  const { concertId, schedules } = concert.data as {
+  const { schedules } = concert.data as {
     concertId: string;
     schedules: { scheduleId: string; startsAt: string; seats: { seatId: string; seatNo: number; price: number }[] }[];
   };
