@@ -41,6 +41,7 @@ export class CpuShare {
 
   constructor(private readonly pids: Record<string, number | undefined>) {}
 
+  /** Records the share since the last call under `second`; a negative second only sets the baseline. */
   sample(second: number): void {
     const at = performance.now();
     for (const [name, pid] of Object.entries(this.pids)) {
@@ -48,7 +49,7 @@ export class CpuShare {
       if (!stat) continue;
       const before = this.last[name];
       this.last[name] = { stat, at };
-      if (!before) continue;
+      if (!before || second < 0) continue;
       const elapsedNs = (at - before.at) * 1e6;
       const series = (this.series[name] ??= { run: [], wait: [] });
       series.run[second] = (100 * (stat[0] - before.stat[0])) / elapsedNs;

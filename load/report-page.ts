@@ -95,6 +95,9 @@ export const REPORT_SCRIPT = `
   var service = run.timeline.service;
   chart(load, 'Projection lag', 'events', Object.keys(service.lag).map(function (p) { return { name: p, values: service.lag[p] }; }));
   chart(load, 'Service CPU', '% of one core', [{ name: 'cpu', values: service.cpuPercent }]);
+  chart(load, 'Service event-loop delay', 'ms', [
+    { name: 'max', values: service.loopDelayMaxMs }, { name: 'p99', values: service.loopDelayP99Ms },
+  ]);
   chart(load, 'Service memory', 'MiB RSS', [{ name: 'rss', values: service.rssMb }]);
   var threads = service.mainThreads || {};
   chart(load, 'Event loops: on a CPU and waiting for one', '% of each second', Object.keys(threads).reduce(function (all, name) {

@@ -60,6 +60,7 @@ export function formatSummary({
   setup,
   cpuShare,
   serviceP99ms,
+  timeline,
 }: RunResult): string {
   const lines = [`  scenario ${scenario} (${profile}): ${options.vus} VUs, ${seconds.toFixed(1)} s`, ''];
   for (const r of thresholds) lines.push(`  ${r.ok ? '✓' : '✗'} ${dots(r.label)} ${r.actual}`);
@@ -97,6 +98,14 @@ export function formatSummary({
     ([r]) => r.startsWith('/v1/') && !/auth|admin/.test(r),
   )) {
     lines.push(`  ${dots(`service-side p99 ${route}`)} <= ${p99} ms (its histogram bucket)`);
+  }
+  const delays = timeline.service.loopDelayMaxMs.filter(Number.isFinite);
+  if (delays.length) {
+    const worst = distribution(delays);
+    lines.push(
+      `  ${dots('service event-loop delay')} worst second ${worst.max.toFixed(0)} ms, ` +
+        `median second's worst ${worst.med.toFixed(0)} ms`,
+    );
   }
   for (const [name, share] of Object.entries(cpuShare)) {
     lines.push(
