@@ -16,10 +16,12 @@
  * Knobs: BENCH_EVENTS, BENCH_SEED (1), BENCH_BATCH (replayInto's batch size),
  * BENCH_REPEAT (runs of each rebuild, 1), BENCH_ONLY (comma list of
  * memory,redis,mongo,both), BENCH_CACHE=1 (keep the PGlite log under
- * $TMPDIR/rush-replay-<seed>-<events> and reuse it on the next run).
+ * $TMPDIR/rush-replay-<seed>-<events> and reuse it on the next run),
+ * BENCH_CPU_PROFILE=<dir> (a .cpuprofile of each rebuild run, for Chrome DevTools).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEventStore } from '../src/event-store/open-event-store';
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
           await sink.prepare();
           if ((await sink.checkpoint()) !== 0) throw new Error(`${sink.name} is not empty`);
         }
+        const profiler = await startProfiler();
         const t0 = Date.now();
         const load = loadavg()[0];
         await Promise.all(
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
           ),
         );
         const seconds = (Date.now() - t0) / 1000;
+        await profiler?.stop(`${label}-${run}`);
         const eventsPerSecond = Math.round(EVENTS / seconds);
         (results[label] ??= []).push({ eventsPerSecond, seconds: Number(seconds.toFixed(1)) });
         console.log(
@@ -163,6 +167,22 @@ async function generateAndImport(store: SqlEventStore) {
     generateAndImportSeconds: Number(seconds.toFixed(1)),
     generateSeconds: Number((generating / 1000).toFixed(1)),
     log: generator.stats,
+  };
+}
+
+async function startProfiler() {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(name: string) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(dir, `${name.replace(/\W/g, '_')}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { EventStore } from '../../event-store/event-store.port';
+import { EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { ProjectionSink } from '../projection-sink';
 
 export type ReplayProgress = {
@@ -21,6 +21,8 @@ export type ReplayOptions = {
 };
 
 const DEFAULT_BATCH = 5_000;
+/** Pages being read at once, besides the one being applied. */
+const READ_AHEAD = 3;
 
 /**
  * A sink that can build a whole read model in memory when its store is empty
@@ -60,11 +62,26 @@ export async function replayInto(
       head,
       eventsPerSecond: Math.round(((position - from) * 1000) / Math.max(1, Date.now() - started)),
     });
-  const read = (after: number) => {
-    if (after >= head) return undefined;
+  /**
+   * Pages read ahead, each after the position the previous one should end at
+   * (positions are dense, so a full page ends `batchSize` on); a page whose
+   * predecessor ended elsewhere is dropped and read again. Several reads in
+   * flight keep a server-side store busy on more than one connection.
+   */
+  let ahead: { after: number; page: Promise<RecordedEvent[]> }[] = [];
+  const readAt = (after: number) => {
     const page = store.readAll(after, Math.min(batchSize, head - after));
     page.catch(() => undefined); // awaited below; a failure while the previous page is written must not go unhandled
-    return page;
+    return { after, page };
+  };
+  const read = (after: number): Promise<RecordedEvent[]> | undefined => {
+    if (ahead[0]?.after !== after) ahead = [];
+    for (let from = ahead.length ? ahead[ahead.length - 1].after + batchSize : after; ahead.length < READ_AHEAD;) {
+      if (from >= head) break;
+      ahead.push(readAt(from));
+      from += batchSize;
+    }
+    return ahead.shift()?.page;
   };
   // A replay from zero into an empty store may build it in memory and write it at the end.
   const bulk = from === 0 && canBulkLoad(sink) && (await sink.beginBulkLoad()) ? sink : undefined;
