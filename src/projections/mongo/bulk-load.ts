@@ -1,5 +1,6 @@
 import type { Collection, Document, Filter } from 'mongodb';
 import type { DocumentCollections, StoredDocument } from './collections';
+import { allDone } from './bulk-writer';
 import type { DocumentWrite } from './document-writes';
 import type { WritePlan } from './write-plan';
 
@@ -76,21 +77,30 @@ export async function insertImage(
   collections: Record<Name, Collection<StoredDocument>>,
   chunkSize: number,
 ): Promise<void> {
+  const chunks: [Name, StoredDocument[]][] = [];
   for (const name of LOADED_COLLECTIONS) {
     const documents = [...image.collection(name).values()];
-    for (let i = 0; i < documents.length; i += chunkSize) {
-      const chunk = documents.slice(i, i + chunkSize);
-      const taken = await collections[name].insertMany(chunk, { ordered: false }).then(
-        () => [],
-        (error: unknown) => takenIds(error),
-      );
-      for (const index of taken) {
-        const { _id, ...fields } = chunk[index];
-        await collections[name].updateOne({ _id, position: { $lt: fields.position } }, { $set: fields });
-      }
-    }
+    for (let i = 0; i < documents.length; i += chunkSize) chunks.push([name, documents.slice(i, i + chunkSize)]);
   }
+  // Inserts do not hold FerretDB's connections as updates do (see BulkWriter): a few in flight use more cores.
+  await allDone(
+    Array.from({ length: INSERTS_IN_FLIGHT }, async () => {
+      for (let next = chunks.shift(); next; next = chunks.shift()) {
+        const [name, chunk] = next;
+        const taken = await collections[name].insertMany(chunk, { ordered: false }).then(
+          () => [],
+          (error: unknown) => takenIds(error),
+        );
+        for (const index of taken) {
+          const { _id, ...fields } = chunk[index];
+          await collections[name].updateOne({ _id, position: { $lt: fields.position } }, { $set: fields });
+        }
+      }
+    }),
+  );
 }
+
+const INSERTS_IN_FLIGHT = 3;
 
 const DUPLICATE_KEY = 11000;
 

@@ -31,7 +31,7 @@ const READ_AHEAD = 3;
 type BulkLoading = {
   beginBulkLoad(): Promise<boolean>;
   endBulkLoad(): Promise<void>;
-  abandonBulkLoad(): void;
+  abandonBulkLoad(): Promise<void> | void;
 };
 
 const canBulkLoad = (sink: ProjectionSink): sink is ProjectionSink & BulkLoading =>
@@ -88,7 +88,7 @@ export async function replayInto(
   try {
     await follow();
   } catch (error) {
-    bulk?.abandonBulkLoad();
+    await bulk?.abandonBulkLoad();
     throw error;
   }
   await bulk?.endBulkLoad();
