@@ -1,4 +1,4 @@
-import type { Collection, Document, Filter } from 'mongodb';
+import { Collection, Document, Filter, MongoBulkWriteError, MongoNetworkError } from 'mongodb';
 import type { DocumentCollections, StoredDocument } from './collections';
 import { allDone } from './bulk-writer';
 import type { DocumentWrite } from './document-writes';
@@ -80,17 +80,16 @@ export async function insertImage(
   const chunks: [Name, StoredDocument[]][] = [];
   for (const name of LOADED_COLLECTIONS) {
     const documents = [...image.collection(name).values()];
-    for (let i = 0; i < documents.length; i += chunkSize) chunks.push([name, documents.slice(i, i + chunkSize)]);
+    // A seat block carries a hundred seats: fewer per insert keep each well inside the socket timeout.
+    const size = name === 'seatBlocks' ? Math.max(1, Math.floor(chunkSize / 10)) : chunkSize;
+    for (let i = 0; i < documents.length; i += size) chunks.push([name, documents.slice(i, i + size)]);
   }
   // Inserts do not hold FerretDB's connections as updates do (see BulkWriter): a few in flight use more cores.
   await allDone(
     Array.from({ length: INSERTS_IN_FLIGHT }, async () => {
       for (let next = chunks.shift(); next; next = chunks.shift()) {
         const [name, chunk] = next;
-        const taken = await collections[name].insertMany(chunk, { ordered: false }).then(
-          () => [],
-          (error: unknown) => takenIds(error),
-        );
+        const taken = await insertRetrying(collections[name], chunk);
         for (const index of taken) {
           const { _id, ...fields } = chunk[index];
           await collections[name].updateOne({ _id, position: { $lt: fields.position } }, { $set: fields });
@@ -100,7 +99,28 @@ export async function insertImage(
   );
 }
 
-const INSERTS_IN_FLIGHT = 3;
+const INSERTS_IN_FLIGHT = 2;
+const INSERT_ATTEMPTS = 3;
+
+/**
+ * An insert that timed out (a loaded server) is sent again: what it did
+ * insert comes back as taken `_id`s, which get the guarded update, a no-op.
+ */
+async function insertRetrying(collection: Collection<StoredDocument>, chunk: StoredDocument[]): Promise<number[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await collection.insertMany(chunk, { ordered: false }).then(
+        () => [],
+        (error: unknown) => takenIds(error),
+      );
+    } catch (error) {
+      if (attempt >= INSERT_ATTEMPTS || !isNetworkError(error)) throw error;
+    }
+  }
+}
+
+const isNetworkError = (error: unknown): boolean =>
+  error instanceof MongoNetworkError || (error instanceof MongoBulkWriteError && isNetworkError(error.errorResponse));
 
 const DUPLICATE_KEY = 11000;
 

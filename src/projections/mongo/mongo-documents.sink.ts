@@ -99,7 +99,7 @@ export class MongoDocumentsSink implements ProjectionSink {
     if (!image) return;
     this.image = undefined;
     if (image.position === 0) return;
-    await insertImage(image.documents, this.writable, this.options.bulkInsertChunk ?? 1_000);
+    await insertImage(image.documents, this.writable, this.options.bulkInsertChunk ?? 500);
     await this.advanceCheckpoint(image.position);
   }
 
