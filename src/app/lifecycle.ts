@@ -33,7 +33,11 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
-    this.store.onWritten((count) => this.metrics.eventsAppended.inc(count));
+    this.store.onWritten((events) => {
+      const byType = new Map<string, number>();
+      for (const event of events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+      for (const [type, count] of byType) this.metrics.eventsAppended.inc({ type }, count);
+    });
     const states = stateCacheOf(this.store);
     if (states) this.readModels.runner.onApplied((events) => states.observe(events));
     await this.readModels.runner.start();

@@ -162,7 +162,7 @@ export class SqlEventStore implements EventStore {
     });
     if (written.length > 0) {
       this.appended.emit('appended');
-      this.appended.emit('written', written.length);
+      this.appended.emit('written', written);
     }
   }
 
@@ -370,7 +370,8 @@ export class SqlEventStore implements EventStore {
   }
 
   /** Counts events this process wrote, for the events-appended metric. */
-  onWritten(listener: (count: number) => void): void {
+  /** Runs after every group commit with the events it wrote (not for imports). */
+  onWritten(listener: (events: readonly RecordedEvent[]) => void): void {
     this.appended.on('written', listener);
   }
 
