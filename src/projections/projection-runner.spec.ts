@@ -55,6 +55,25 @@ describe('ProjectionRunner.applyBatch', () => {
     expect(docs.get('A-1')?.seen).toEqual([1, 4]);
   });
 
+  it('counts an event whose data lacks the ids a projection needs as poison, and carries on', () => {
+    const documents = new InMemoryDocumentStore();
+    const byData: Projection = {
+      ...(counting as unknown as Projection),
+      name: 'by-data',
+      documentIds: (event) => [(event.data as { key: string }).key.toUpperCase()],
+    };
+    const poisoned: number[] = [];
+    const run = new ProjectionRunner({} as EventStore, documents, [byData], (_p, event) =>
+      poisoned.push(event.position),
+    );
+    run.applyBatch(
+      recorded(['A-1', { type: 'Happened', data: {} }], ['A-1', { type: 'Happened', data: { key: 'k' } }]),
+    );
+    expect(poisoned).toEqual([1]);
+    expect(run.position).toBe(2);
+    expect([...documents.collection('by-data').keys()]).toEqual(['K']);
+  });
+
   it('tells listeners about each batch after applying it', () => {
     const { run, docs } = runner();
     const heard: [number[], number[] | undefined][] = [];

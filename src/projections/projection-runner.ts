@@ -60,7 +60,16 @@ export class ProjectionRunner implements ProgressTracker {
   private apply(event: RecordedEvent): void {
     for (const projection of this.byType.get(event.type) ?? []) {
       const collection = this.documents.collection(projection.name);
-      for (const id of projection.documentIds(event)) {
+      let ids: readonly string[];
+      try {
+        ids = projection.documentIds(event);
+      } catch (error) {
+        // An event whose data lacks the ids a projection needs is poison too, not a reason to stop the runner.
+        this.skipped += 1;
+        this.onPoison(projection.name, event, error);
+        continue;
+      }
+      for (const id of ids) {
         const doc = collection.get(id) ?? null;
         if (doc && doc.position >= event.position) continue;
         try {
