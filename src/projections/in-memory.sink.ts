@@ -25,7 +25,7 @@ export class InMemorySink implements ProjectionSink {
   async recordVersion(): Promise<void> {}
 
   async checkpoint(): Promise<number> {
-    return this.runner.position;
+    return this.position;
   }
 
   async apply(events: readonly RecordedEvent[]): Promise<void> {

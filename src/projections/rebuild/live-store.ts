@@ -48,10 +48,6 @@ export class LiveStore<Reads> implements ProgressTracker {
     return this.live.reads;
   }
 
-  get runner(): SinkRunner {
-    return this.live.runner;
-  }
-
   get position(): number {
     return this.current?.runner.position ?? 0;
   }
