@@ -16,7 +16,9 @@ import {
 import { StoreVariants, variantOf } from '../projections/rebuild/store-variants';
 import type { StoreRunner } from '../read/stores/read-backends';
 import { DomainError } from '../shared/domain-error';
+import { JobKind, ProjectionJob, ProjectionJobs } from './projection-jobs';
 import { Lease } from '../shared/lease';
+import type { ReplayProgress } from '../projections/rebuild/replay-into';
 
 export const IN_MEMORY = 'in-memory';
 
@@ -71,6 +73,16 @@ export class ProjectionTools {
       throw new DomainError('NOT_FOUND', `no projection ${projection}; known: ${this.names.join(', ')}, all`);
     }
     return [projection];
+  }
+
+  /** Starts a rebuild or verify of `projection` (or `all`) in `jobs`, reporting its progress and steps on the job. */
+  startJob(jobs: ProjectionJobs, kind: JobKind, projection: string): ProjectionJob {
+    return jobs.start(kind, this.resolve(projection), (name, job) => {
+      const onProgress = (progress: ReplayProgress) => (job.current = { projection: name, progress });
+      return kind === 'rebuild'
+        ? this.rebuild(name, { onProgress, onStep: (step) => job.steps.push(step) })
+        : this.verify(name, { onProgress });
+    });
   }
 
   async list(): Promise<{ head: number; projections: ProjectionInfo[] }> {

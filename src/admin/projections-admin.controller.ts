@@ -36,12 +36,7 @@ export class ProjectionsAdminController {
   @apiBody(jobBody)
   rebuild(@Body() body: unknown) {
     const { projection } = parseBody(jobBody, body);
-    return this.jobs.start('rebuild', this.tools.resolve(projection), (name, job) =>
-      this.tools.rebuild(name, {
-        onProgress: (progress) => (job.current = { projection: name, progress }),
-        onStep: (step) => job.steps.push(step),
-      }),
-    );
+    return this.tools.startJob(this.jobs, 'rebuild', projection);
   }
 
   @AdminOnly()
@@ -51,9 +46,7 @@ export class ProjectionsAdminController {
   @apiBody(jobBody)
   verify(@Body() body: unknown) {
     const { projection } = parseBody(jobBody, body);
-    return this.jobs.start('verify', this.tools.resolve(projection), (name, job) =>
-      this.tools.verify(name, { onProgress: (progress) => (job.current = { projection: name, progress }) }),
-    );
+    return this.tools.startJob(this.jobs, 'verify', projection);
   }
 
   @AdminOnly()

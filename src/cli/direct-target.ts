@@ -8,7 +8,6 @@ import { JobKind, ProjectionJob, ProjectionJobs } from '../admin/projection-jobs
 import { ProjectionTools } from '../admin/projection-tools';
 import { createMongoClient } from '../projections/mongo/mongo-client';
 import { createRedisClient } from '../projections/redis/redis-client';
-import type { ReplayProgress } from '../projections/rebuild/replay-into';
 import { mongoDocumentVariants, redisQueueVariants } from '../projections/rebuild/store-variants';
 import { CliError } from './cli-error';
 import { PageQuery, Target } from './target';
@@ -102,18 +101,12 @@ export class DirectTarget implements Target {
     projection: string,
     onUpdate: (job: ProjectionJob) => void,
   ): Promise<ProjectionJob> {
-    let names: string[];
+    let job: ProjectionJob;
     try {
-      names = this.projections.resolve(projection);
+      job = this.projections.startJob(this.jobs, kind, projection);
     } catch (error) {
       throw new CliError(error instanceof Error ? error.message : String(error));
     }
-    const job = this.jobs.start(kind, names, (name, running) => {
-      const report = (progress: ReplayProgress) => (running.current = { projection: name, progress });
-      return kind === 'rebuild'
-        ? this.projections.rebuild(name, { onProgress: report, onStep: (step) => running.steps.push(step) })
-        : this.projections.verify(name, { onProgress: report });
-    });
     while (job.state === 'running') {
       onUpdate(job);
       await new Promise((resolve) => setTimeout(resolve, 100));
