@@ -33,15 +33,19 @@ export function openExternalBackends(
   metrics: MetricsService,
   logger: Logger,
 ): ReadBackends {
-  const quietly = (name: string) => {
+  // What repeats (a down server reports every reconnect attempt) is logged once per 10 s.
+  const atMostEvery10s = <T>(warn: (value: T) => void) => {
     let last = 0;
-    // A down server reports on every reconnect attempt: one line per 10 s is enough.
-    return (error: unknown) => {
+    return (value: T) => {
       if (Date.now() - last < 10_000) return;
       last = Date.now();
-      logger.warn({ store: name, err: error instanceof Error ? error.message : String(error) }, 'connection error');
+      warn(value);
     };
   };
+  const quietly = (name: string) =>
+    atMostEvery10s((error: unknown) =>
+      logger.warn({ store: name, err: error instanceof Error ? error.message : String(error) }, 'connection error'),
+    );
   const redisReads = createRedisClient(config.redisUrl, quietly('redis'));
   const redisWrites = createRedisClient(config.redisUrl, quietly('redis'));
   const mongo = createMongoClient(config.mongoUrl);
@@ -58,12 +62,9 @@ export function openExternalBackends(
       logId = undefined;
       throw error;
     }));
-  let foreignReported = 0;
-  const foreign = (count: number) => {
-    if (Date.now() - foreignReported < 10_000) return;
-    foreignReported = Date.now();
-    logger.warn({ messages: count, topic: config.kafkaTopic }, 'dropped messages relayed from another event log');
-  };
+  const foreign = atMostEvery10s((count: number) =>
+    logger.warn({ messages: count, topic: config.kafkaTopic }, 'dropped messages relayed from another event log'),
+  );
   const groups = new Map<string, string>(); // projection -> its consumer group
   const sourceFor = (sink: ProjectionSink, target: string) => {
     if (!log) return store;
