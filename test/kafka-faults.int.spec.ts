@@ -5,17 +5,11 @@ import { makeActive, makeUsers, pollUntil, sleep } from './support/e2e';
 import { expectSameAsFreshReplay } from './support/fresh-replay';
 import { PrivateService } from './support/private-services';
 import { freshProductionEnv } from './support/production';
-import { describeWithProductionServices } from './support/services';
+import { describeWithProductionServicesAndKafka } from './support/services';
 
 type Ready = { projections: { stores: { lag: number }[]; relay?: { publishing: boolean; lag?: number } } };
 
-describeWithProductionServices('the Kafka broker killed while holds are written', () => {
-  if (!process.env.KAFKA_BROKERS) {
-    it('needs KAFKA_BROKERS', () => {
-      if (process.env.REQUIRE_SERVICES === '1') throw new Error('KAFKA_BROKERS is not set but REQUIRE_SERVICES=1');
-    });
-    return;
-  }
+describeWithProductionServicesAndKafka('the Kafka broker killed while holds are written', () => {
   let kafka: PrivateService;
   let fresh: Awaited<ReturnType<typeof freshProductionEnv>>;
   let app: RunningApp;

@@ -24,11 +24,12 @@ export function describeWithService(variable: string, name: string, body: (url: 
 export const PRODUCTION_SERVICES = ['DATABASE_URL', 'REDIS_URL', 'MONGODB_URL'] as const;
 
 /**
- * Runs `body` when PostgreSQL, Redis and a MongoDB-wire server are all given;
- * under REQUIRE_SERVICES=1 a missing one fails instead of skipping.
+ * Runs `body` when PostgreSQL, Redis and a MongoDB-wire server are all given
+ * (and the `also` variables, e.g. KAFKA_BROKERS); under REQUIRE_SERVICES=1 a
+ * missing one fails instead of skipping.
  */
-export function describeWithProductionServices(name: string, body: () => void): void {
-  const missing = PRODUCTION_SERVICES.filter((v) => !process.env[v]);
+export function describeWithProductionServices(name: string, body: () => void, also: readonly string[] = []): void {
+  const missing = [...PRODUCTION_SERVICES, ...also].filter((v) => !process.env[v]);
   if (!missing.length) return describe(name, body);
   if (process.env.REQUIRE_SERVICES === '1') {
     return describe(name, () => {
@@ -41,3 +42,7 @@ export function describeWithProductionServices(name: string, body: () => void): 
     it('skipped', () => undefined);
   });
 }
+
+/** The production services and a Kafka broker (KAFKA_BROKERS). */
+export const describeWithProductionServicesAndKafka = (name: string, body: () => void) =>
+  describeWithProductionServices(name, body, ['KAFKA_BROKERS']);
