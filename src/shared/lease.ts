@@ -7,6 +7,8 @@ import { SqlExecutor } from '../event-store/sql-client';
  */
 export class Lease {
   private held = false;
+  /** When the last successful renewal was sent (performance.now()). */
+  private renewedAt = -Infinity;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -19,8 +21,15 @@ export class Lease {
     return this.held;
   }
 
-  /** Takes or renews the lease; false when another holder's lease is still live. */
+  /**
+   * Takes or renews the lease; false when another holder's lease is still live.
+   * A lease renewed less than a quarter of its TTL ago is still ours without
+   * asking: callers tick often (admission on every join), and a renewal per
+   * tick was a database write per request.
+   */
   async acquire(): Promise<boolean> {
+    if (this.held && performance.now() - this.renewedAt < this.ttlMs / 4) return true;
+    const sent = performance.now();
     try {
       const { rows } = await this.sql.query(
         `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
@@ -30,6 +39,7 @@ export class Lease {
         [this.name, this.holder, this.ttlMs],
       );
       this.held = rows.length === 1;
+      if (this.held) this.renewedAt = sent;
     } catch {
       this.held = false;
     }
