@@ -1,5 +1,5 @@
 import { SqlEventStore } from './sql-event-store';
-import { openPgliteClient } from './pglite.client';
+import { openPgliteWorkerClient } from './pglite-worker/pglite-worker.client';
 import { openPostgresClient } from './postgres.client';
 import { Upcasters } from './upcasting/upcasters';
 
@@ -9,6 +9,6 @@ export type EventStoreConfig =
 /** `upcasters` defaults to this build's schemas (EVENT_UPCASTERS); tests pass their own. */
 export async function openEventStore(config: EventStoreConfig, upcasters?: Upcasters): Promise<SqlEventStore> {
   const client =
-    config.kind === 'pglite' ? await openPgliteClient(config.dataDir) : await openPostgresClient(config.url);
+    config.kind === 'pglite' ? await openPgliteWorkerClient(config.dataDir) : await openPostgresClient(config.url);
   return SqlEventStore.open(client, upcasters);
 }

@@ -8,13 +8,20 @@ import { SqlClient } from './sql-client';
 export async function openPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
-  const db = dataDir ? new PGlite(dataDir) : new PGlite();
   try {
-    await db.waitReady;
+    const client = await openUnlockedPgliteClient(dataDir);
+    return { ...client, close: () => client.close().finally(unlock) };
   } catch (error) {
     unlock();
     throw error;
   }
+}
+
+/** The same, for a caller that holds DATA_DIR's lock itself (the worker's host, whose process holds it). */
+export async function openUnlockedPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const db = dataDir ? new PGlite(dataDir) : new PGlite();
+  await db.waitReady;
   const wal = dataDir ? walSyncer(join(dataDir, 'pg_wal')) : undefined;
   return {
     kind: 'pglite',
@@ -31,7 +38,6 @@ export async function openPgliteClient(dataDir: string | undefined): Promise<Sql
     close: async () => {
       wal?.close();
       await db.close();
-      unlock();
     },
   };
 }

@@ -1,0 +1,103 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openUnlockedPgliteClient } from '../pglite.client';
+import { SqlClient, SqlExecutor } from '../sql-client';
+import { HostData, HostError, HostReady, HostReply, HostRequest } from './protocol';
+
+/**
+ * The worker thread that owns the PGlite database. PostgreSQL compiled to
+ * WASM runs every statement synchronously, so on the service's thread it took
+ * half of the event loop under load; here it runs beside it. A transaction
+ * stays open across messages: `begin` starts it and parks it until its
+ * `commit` or `rollback`, and PGlite queues every other statement behind it,
+ * as it did in process.
+ */
+type OpenTransaction = { readonly tx: SqlExecutor; readonly decide: (commit: boolean) => void };
+
+const ROLLBACK = new Error('rollback');
+
+function errorOf(error: unknown): HostError {
+  const { message, code, detail } = error as { message?: string; code?: string; detail?: string };
+  return { message: message ?? String(error), code, detail };
+}
+
+function serve(client: SqlClient, port: NonNullable<typeof parentPort>): void {
+  const transactions = new Map<number, OpenTransaction>();
+  const outcomes = new Map<number, Promise<void>>();
+  const reply = (message: HostReply) => port.postMessage(message);
+  const answer = (id: number, work: Promise<unknown[] | void>) =>
+    work.then(
+      (rows) => reply({ id, ok: true, rows: rows ?? undefined }),
+      (error: unknown) => reply({ id, ok: false, error: errorOf(error) }),
+    );
+
+  const begin = (id: number) => {
+    let started = false;
+    const done = client.transaction(async (tx) => {
+      started = true;
+      const commit = await new Promise<boolean>((decide) => {
+        transactions.set(id, { tx, decide });
+        reply({ id, ok: true });
+      });
+      if (!commit) throw ROLLBACK;
+    });
+    outcomes.set(id, done);
+    // Until its callback runs, a failing transaction is the `begin`'s to answer.
+    done.catch((error: unknown) => {
+      if (started) return;
+      outcomes.delete(id);
+      reply({ id, ok: false, error: errorOf(error) });
+    });
+  };
+
+  const finish = (id: number, tx: number, commit: boolean) => {
+    const open = transactions.get(tx);
+    const done = outcomes.get(tx);
+    transactions.delete(tx);
+    outcomes.delete(tx);
+    if (!open || !done) return void answer(id, Promise.reject(new Error(`no open transaction ${tx}`)));
+    open.decide(commit);
+    void answer(
+      id,
+      done.catch((error: unknown) => (error === ROLLBACK ? undefined : Promise.reject(error))),
+    );
+  };
+
+  port.on('message', (request: HostRequest) => {
+    switch (request.op) {
+      case 'query': {
+        const executor = request.tx === undefined ? client : transactions.get(request.tx)?.tx;
+        if (!executor) return void answer(request.id, Promise.reject(new Error(`no open transaction ${request.tx}`)));
+        return void answer(
+          request.id,
+          executor.query(request.sql, request.params).then((result) => result.rows),
+        );
+      }
+      case 'begin':
+        return begin(request.id);
+      case 'commit':
+      case 'rollback':
+        return finish(request.id, request.tx, request.op === 'commit');
+      case 'flush':
+        return void answer(request.id, client.flush?.() ?? Promise.resolve());
+      case 'close':
+        return void answer(request.id, client.close()).then(() => port.close());
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('pglite.host runs as a worker thread');
+  const { dataDir } = workerData as HostData;
+  let client: SqlClient;
+  try {
+    client = await openUnlockedPgliteClient(dataDir);
+  } catch (error) {
+    port.postMessage({ ready: false, error: errorOf(error) } satisfies HostReady);
+    return;
+  }
+  serve(client, port);
+  port.postMessage({ ready: true } satisfies HostReady);
+}
+
+void main();
