@@ -39,6 +39,9 @@ export const journey: Scenario<Data> = {
     return { concerts, users };
   },
   async iterate(vu, { concerts, users }) {
+    // As k6/journey.js: each VU starts at its own point of the pace, so N VUs offer N journeys/s
+    // spread over the second; all starting together kept them in lockstep, one burst a second.
+    if (vu.iteration === 0) await vu.sleep(Math.random() * PACE_SECONDS);
     const started = performance.now();
     const user = users[(vu.id - 1) % users.length];
     const concertId = concerts[(vu.id - 1) % concerts.length];
