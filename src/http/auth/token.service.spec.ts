@@ -36,6 +36,20 @@ describe('TokenService', () => {
     }
   });
 
+  it('refuses a token it accepted before once the token has expired', () => {
+    jest.useFakeTimers({ now: new Date('2027-01-01T00:00:00Z') });
+    try {
+      const { accessToken } = tokens.signAccess('user-1');
+      expect(tokens.verifyAccess(accessToken)).toEqual({ userId: 'user-1' });
+      jest.setSystemTime(new Date('2027-01-01T00:00:59Z'));
+      expect(tokens.verifyAccess(accessToken)).toEqual({ userId: 'user-1' });
+      jest.setSystemTime(new Date('2027-01-01T00:01:00Z'));
+      expect(codeOf(() => tokens.verifyAccess(accessToken))).toBe('UNAUTHENTICATED');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('round-trips queue claims, the same entry always giving the same token', () => {
     const claims = { userId: 'user-1', concertId: 'c-1', entryId: 'e-1' };
     const token = tokens.signQueue(claims);
