@@ -12,5 +12,7 @@ export interface SqlClient extends SqlExecutor {
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** Makes committed transactions survive a power loss, where the database does not do it itself. */
   flush?(): Promise<void>;
+  /** One statement outside a transaction, then `flush`, in one step where that saves a round trip. */
+  queryDurably?<R extends Row = Row>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
   close(): Promise<void>;
 }

@@ -37,6 +37,9 @@ export type EventRow = {
 };
 
 const MAX_BATCH = 1000;
+/** Batches of up to this many events are inserted as VALUES rows, larger ones through unnest. */
+const VALUES_ROWS = 16;
+const json = (value: unknown) => JSON.stringify(value);
 const UNIQUE_VIOLATION = '23505';
 
 type KnownEvent = { stream_id: string; revision: string; position: string };
@@ -120,8 +123,8 @@ export class SqlEventStore implements EventStore {
       // Nothing is acknowledged before it is durable. Flushes are chained, so
       // the next batch is written while this one's flush runs, and batches are
       // still acknowledged in order.
-      const { outcomes, written } = committed;
-      const durable = written.length > 0 ? this.flushSoon() : this.durable;
+      const { outcomes, written, flushed } = committed;
+      const durable = written.length > 0 && !flushed ? this.flushSoon() : this.durable;
       this.durable = durable.then(
         () => this.acknowledge(batch, outcomes, written),
         (error: unknown) => batch.forEach((request) => request.reject(error)),
@@ -170,17 +173,20 @@ export class SqlEventStore implements EventStore {
     const owned = this.owned;
     if (owned) {
       try {
-        // Owned, the batch is one INSERT, atomic on its own: BEGIN and COMMIT would be two more round trips.
-        const fast = await this.writeBatch(this.sql, batch, owned);
+        // Owned, the batch is one INSERT, atomic on its own: BEGIN and COMMIT would be two more round
+        // trips. Where the client can flush in the same step, the INSERT comes back durable.
+        const durably = this.sql.queryDurably;
+        const executor: SqlExecutor = durably ? { query: (sql, params) => durably(sql, params) } : this.sql;
+        const fast = await this.writeBatch(executor, batch, owned);
         this.remember(fast);
-        return fast;
+        return { ...fast, flushed: durably !== undefined };
       } catch (error) {
         if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       }
     }
     const checked = await this.sql.transaction((tx) => this.writeBatch(tx, batch, undefined));
     this.remember(checked);
-    return checked;
+    return { ...checked, flushed: false };
   }
 
   private remember(result: { current: Map<string, number>; head: number }): void {
@@ -302,22 +308,36 @@ export class SqlEventStore implements EventStore {
   }
 
   private async insert(tx: SqlExecutor, written: readonly RecordedEvent[]): Promise<void> {
-    await tx.query(
-      `INSERT INTO events (position, stream_id, revision, id, type, data, metadata, recorded_at)
-       SELECT p, s, r, i, t, d::jsonb, m::jsonb, $8
-       FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
-         AS x(p, s, r, i, t, d, m)`,
-      [
-        written.map((e) => e.position),
-        written.map((e) => e.streamId),
-        written.map((e) => e.revision),
-        written.map((e) => e.id),
-        written.map((e) => e.type),
-        written.map((e) => JSON.stringify(e.data)),
-        written.map((e) => JSON.stringify(e.metadata)),
-        written[0].recordedAt.toISOString(),
-      ],
-    );
+    const recordedAt = written[0].recordedAt.toISOString();
+    if (written.length <= VALUES_ROWS) {
+      // A few rows plan faster as VALUES than through unnest (0.4 against 0.7 ms on PGlite).
+      const params: unknown[] = [recordedAt];
+      const rows = written.map((e) => {
+        const at = params.push(e.position, e.streamId, e.revision, e.id, e.type, json(e.data), json(e.metadata)) - 7;
+        return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}::jsonb, $${at + 7}::jsonb, $1)`;
+      });
+      await tx.query(
+        `INSERT INTO events (position, stream_id, revision, id, type, data, metadata, recorded_at) VALUES ${rows.join(', ')}`,
+        params,
+      );
+    } else {
+      await tx.query(
+        `INSERT INTO events (position, stream_id, revision, id, type, data, metadata, recorded_at)
+         SELECT p, s, r, i, t, d::jsonb, m::jsonb, $8
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+           AS x(p, s, r, i, t, d, m)`,
+        [
+          written.map((e) => e.position),
+          written.map((e) => e.streamId),
+          written.map((e) => e.revision),
+          written.map((e) => e.id),
+          written.map((e) => e.type),
+          written.map((e) => json(e.data)),
+          written.map((e) => json(e.metadata)),
+          recordedAt,
+        ],
+      );
+    }
     if (this.sql.kind === 'postgres') await tx.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
   }
 

@@ -85,13 +85,14 @@ export async function openPgliteWorkerClient(dataDir: string | undefined): Promi
     return { id, reply };
   };
   const call = (request: WithoutId<HostRequest>) => send(request).reply;
-  const query = async <R>(sql: string, params?: unknown[], tx?: number) => ({
-    rows: (await call({ op: 'query', sql, params, tx })) as R[],
+  const query = async <R>(sql: string, params?: unknown[], tx?: number, flush?: boolean) => ({
+    rows: (await call({ op: 'query', sql, params, tx, flush })) as R[],
   });
 
   return {
     kind: 'pglite',
     query: (sql, params) => query(sql, params),
+    queryDurably: dataDir ? (sql, params) => query(sql, params, undefined, true) : undefined,
     async transaction(fn) {
       const begin = send({ op: 'begin' });
       await begin.reply;

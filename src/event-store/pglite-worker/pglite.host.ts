@@ -67,10 +67,8 @@ function serve(client: SqlClient, port: NonNullable<typeof parentPort>): void {
       case 'query': {
         const executor = request.tx === undefined ? client : transactions.get(request.tx)?.tx;
         if (!executor) return void answer(request.id, Promise.reject(new Error(`no open transaction ${request.tx}`)));
-        return void answer(
-          request.id,
-          executor.query(request.sql, request.params).then((result) => result.rows),
-        );
+        const rows = executor.query(request.sql, request.params).then((result) => result.rows);
+        return void answer(request.id, request.flush ? rows.then(async (r) => (await client.flush?.(), r)) : rows);
       }
       case 'begin':
         return begin(request.id);

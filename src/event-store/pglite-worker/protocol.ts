@@ -6,6 +6,8 @@ export type HostRequest =
       readonly sql: string;
       readonly params?: unknown[];
       readonly tx?: number;
+      /** Flush the write-ahead log before answering: a durable write in one message instead of two. */
+      readonly flush?: boolean;
     }
   | { readonly id: number; readonly op: 'begin' }
   | { readonly id: number; readonly op: 'commit' | 'rollback'; readonly tx: number }
