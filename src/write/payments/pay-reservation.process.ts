@@ -95,16 +95,20 @@ export class PayReservationProcess {
     }
     this.faults.check('pay:after-seats');
 
-    const paid = await handleCommand(this.store, reservationStream(reservationId), reservationDecider, {
-      type: 'CompletePayment',
-      data: { reservationId, paymentId },
-      metadata,
-    });
-    const done = await handleCommand(this.store, queueEntryStream(request.concertId, userId), queueEntryDecider, {
-      type: 'CompleteQueueEntry',
-      data: { entryId: request.queueEntryId, reservationId },
-      metadata,
-    });
+    // Both follow from the seats being sold and neither needs the other, so they share one commit.
+    // A crash between them leaves the payment in flight, and recovery runs `proceed` again.
+    const [paid, done] = await Promise.all([
+      handleCommand(this.store, reservationStream(reservationId), reservationDecider, {
+        type: 'CompletePayment',
+        data: { reservationId, paymentId },
+        metadata,
+      }),
+      handleCommand(this.store, queueEntryStream(request.concertId, userId), queueEntryDecider, {
+        type: 'CompleteQueueEntry',
+        data: { entryId: request.queueEntryId, reservationId },
+        metadata,
+      }),
+    ]);
     const position =
       Math.max(paid.position ?? 0, done.position ?? 0, debited.position ?? 0) || (await this.store.headPosition());
     return { paymentId, reservationId, amount, balance: debited.state.balance, position };
