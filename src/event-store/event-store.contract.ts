@@ -28,6 +28,14 @@ export function eventStoreContract(
     await store.close();
   });
 
+  it('commits appends made one after another without waiting in the order they were made', async () => {
+    const ids = Array.from({ length: 20 }, () => stream());
+    const results = await Promise.all(ids.map((id) => store.append(id, [event()], 'no_stream')));
+    const positions = results.map((result) => result.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(new Set(positions).size).toBe(ids.length);
+  });
+
   it('appends to a new stream and reads it back in order', async () => {
     const id = stream();
     const result = await store.append(id, [event('A', { n: 1 }), event('B', { n: 2 })], 'no_stream');

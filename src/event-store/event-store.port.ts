@@ -79,6 +79,11 @@ export type Subscription = {
 export type SubscriptionHandler = (events: readonly RecordedEvent[]) => Promise<void> | void;
 
 export interface EventStore {
+  /**
+   * Appends made one after another, without waiting, are committed in that
+   * order, and an acknowledged append implies every earlier one is durable too:
+   * the hold process starts its seats right behind its request on this promise.
+   */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** All events of one stream in revision order; empty when the stream does not exist. */
   readStream(streamId: string): Promise<RecordedEvent[]>;

@@ -23,21 +23,44 @@ export class HoldSeatsProcess {
   ) {}
 
   async start(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
+    const states = stateCacheOf(this.store);
     // A new reservation id names a stream nobody has written: skip reading it.
-    stateCacheOf(this.store)?.assumeNew(reservationStream(request.reservationId));
-    await handleCommand(this.store, reservationStream(request.reservationId), reservationDecider, {
+    states?.assumeNew(reservationStream(request.reservationId));
+    const requested = handleCommand(this.store, reservationStream(request.reservationId), reservationDecider, {
       type: 'RequestHold',
       data: request,
       metadata,
     });
-    this.faults.check('hold:after-request');
-    return this.proceed(request, metadata);
+    // With the state cache, the request's append is made before this line, so the seats' appends come
+    // after it: the store commits appends in the order they are made and a flush covers all that came
+    // before, so no seat hold is ever durable without its request, and the seats need not wait for it.
+    // Without the cache the request first reads its stream, so the steps stay apart.
+    if (!states) await requested;
+    try {
+      this.faults.check('hold:after-request');
+    } catch (fault) {
+      await requested.catch(() => undefined);
+      throw fault;
+    }
+    const taking = this.takeSeats(request, metadata);
+    try {
+      await requested;
+    } catch (error) {
+      await taking;
+      await releaseSeats(this.store, request.seatIds, request.reservationId, 'hold-failed', metadata);
+      throw error;
+    }
+    return this.settle(request, await taking, metadata);
   }
 
   /** Takes every seat or none: on any refusal, releases what it took and rejects the reservation. */
   async proceed(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
+    return this.settle(request, await this.takeSeats(request, metadata), metadata);
+  }
+
+  private takeSeats(request: HoldRequest, metadata: CommandMetadata): Promise<PromiseSettledResult<void>[]> {
     const { reservationId, userId, expiresAt } = request;
-    const outcomes = await Promise.allSettled(
+    return Promise.allSettled(
       request.seatIds.map(async (seatId) => {
         await handleCommand(this.store, seatStream(seatId), seatDecider, {
           type: 'HoldSeat',
@@ -47,6 +70,14 @@ export class HoldSeatsProcess {
         this.faults.check('hold:after-seat');
       }),
     );
+  }
+
+  private async settle(
+    request: HoldRequest,
+    outcomes: PromiseSettledResult<void>[],
+    metadata: CommandMetadata,
+  ): Promise<number> {
+    const { reservationId, expiresAt } = request;
     const failure = outcomes.find(
       (o): o is PromiseRejectedResult => o.status === 'rejected' && !isUnavailable(o.reason),
     );
