@@ -107,7 +107,10 @@ export class HoldSeatsProcess {
     metadata: CommandMetadata,
   ): Promise<void> {
     const { reservationId } = request;
-    await releaseSeats(this.store, request.seatIds, reservationId, reason, metadata);
+    // A seat refused to this reservation is someone else's: releasing it would only re-read its stream
+    // (a no-op on cached state is checked on the stream), which on hot seats was most of a refusal's cost.
+    const taken = request.seatIds.filter((id) => !unavailableSeatIds.includes(id));
+    await releaseSeats(this.store, taken, reservationId, reason, metadata);
     await handleCommand(this.store, reservationStream(reservationId), reservationDecider, {
       type: 'RejectHold',
       data: { reservationId, unavailableSeatIds },
