@@ -11,7 +11,11 @@ import { HostData, HostError, HostReady, HostReply, HostRequest } from './protoc
  * `commit` or `rollback`, and PGlite queues every other statement behind it,
  * as it did in process.
  */
-type OpenTransaction = { readonly tx: SqlExecutor; readonly decide: (commit: boolean) => void };
+/** A transaction from its `begin`; `open` once PGlite has started it and it waits for its decision. */
+type Transaction = {
+  readonly done: Promise<void>;
+  open?: { readonly tx: SqlExecutor; readonly decide: (commit: boolean) => void };
+};
 
 const ROLLBACK = new Error('rollback');
 
@@ -21,8 +25,7 @@ function errorOf(error: unknown): HostError {
 }
 
 function serve(client: SqlClient, port: NonNullable<typeof parentPort>): void {
-  const transactions = new Map<number, OpenTransaction>();
-  const outcomes = new Map<number, Promise<void>>();
+  const transactions = new Map<number, Transaction>();
   const reply = (message: HostReply) => port.postMessage(message);
   const answer = (id: number, work: Promise<unknown[] | void>) =>
     work.then(
@@ -31,41 +34,39 @@ function serve(client: SqlClient, port: NonNullable<typeof parentPort>): void {
     );
 
   const begin = (id: number) => {
-    let started = false;
-    const done = client.transaction(async (tx) => {
-      started = true;
-      const commit = await new Promise<boolean>((decide) => {
-        transactions.set(id, { tx, decide });
-        reply({ id, ok: true });
-      });
-      if (!commit) throw ROLLBACK;
-    });
-    outcomes.set(id, done);
-    // Until its callback runs, a failing transaction is the `begin`'s to answer.
-    done.catch((error: unknown) => {
-      if (started) return;
-      outcomes.delete(id);
+    const transaction: Transaction = {
+      done: client.transaction(async (tx) => {
+        const commit = await new Promise<boolean>((decide) => {
+          transaction.open = { tx, decide };
+          reply({ id, ok: true });
+        });
+        if (!commit) throw ROLLBACK;
+      }),
+    };
+    transactions.set(id, transaction);
+    // Until it is open, a failing transaction is the `begin`'s to answer.
+    transaction.done.catch((error: unknown) => {
+      if (transaction.open) return;
+      transactions.delete(id);
       reply({ id, ok: false, error: errorOf(error) });
     });
   };
 
   const finish = (id: number, tx: number, commit: boolean) => {
-    const open = transactions.get(tx);
-    const done = outcomes.get(tx);
+    const transaction = transactions.get(tx);
     transactions.delete(tx);
-    outcomes.delete(tx);
-    if (!open || !done) return void answer(id, Promise.reject(new Error(`no open transaction ${tx}`)));
-    open.decide(commit);
+    if (!transaction?.open) return void answer(id, Promise.reject(new Error(`no open transaction ${tx}`)));
+    transaction.open.decide(commit);
     void answer(
       id,
-      done.catch((error: unknown) => (error === ROLLBACK ? undefined : Promise.reject(error))),
+      transaction.done.catch((error: unknown) => (error === ROLLBACK ? undefined : Promise.reject(error))),
     );
   };
 
   port.on('message', (request: HostRequest) => {
     switch (request.op) {
       case 'query': {
-        const executor = request.tx === undefined ? client : transactions.get(request.tx)?.tx;
+        const executor = request.tx === undefined ? client : transactions.get(request.tx)?.open?.tx;
         if (!executor) return void answer(request.id, Promise.reject(new Error(`no open transaction ${request.tx}`)));
         const rows = executor.query(request.sql, request.params).then((result) => result.rows);
         return void answer(request.id, request.flush ? rows.then(async (r) => (await client.flush?.(), r)) : rows);
