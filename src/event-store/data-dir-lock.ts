@@ -1,4 +1,4 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -35,6 +35,27 @@ export function lockDataDir(dataDir: string): () => void {
 }
 
 const heldHere = new Set<string>();
+
+/**
+ * Opens what lives in DATA_DIR (made if missing) under its lock, held until
+ * it closes or fails to open. Without a DATA_DIR (in memory) there is
+ * nothing to lock.
+ */
+export async function openLocked<T extends { close(): Promise<void> }>(
+  dataDir: string | undefined,
+  open: () => Promise<T>,
+): Promise<T> {
+  if (!dataDir) return open();
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  try {
+    const opened = await open();
+    return { ...opened, close: () => opened.close().finally(unlock) };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
 
 /** Another live process (normally the service) has the embedded store open. */
 export class DataDirInUseError extends Error {

@@ -1,25 +1,16 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { lockDataDir } from './data-dir-lock';
+import { openLocked } from './data-dir-lock';
 import { SqlClient } from './sql-client';
 
 /** PGlite keeps the whole database in this process, so nobody else can append and LISTEN is not needed. */
-export async function openPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
-  try {
-    const client = await openUnlockedPgliteClient(dataDir);
-    return { ...client, close: () => client.close().finally(unlock) };
-  } catch (error) {
-    unlock();
-    throw error;
-  }
+export function openPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
+  return openLocked(dataDir, () => openUnlockedPgliteClient(dataDir));
 }
 
-/** The same, for a caller that holds DATA_DIR's lock itself (the worker's host, whose process holds it). */
+/** The same, for a caller that made DATA_DIR and holds its lock itself (the worker's host, whose process holds it). */
 export async function openUnlockedPgliteClient(dataDir: string | undefined): Promise<SqlClient> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = dataDir ? new PGlite(dataDir) : new PGlite();
   await db.waitReady;
   const wal = dataDir ? walSyncer(join(dataDir, 'pg_wal')) : undefined;

@@ -392,7 +392,6 @@ export class SqlEventStore implements EventStore {
     return head;
   }
 
-  /** Counts events this process wrote, for the events-appended metric. */
   /** Runs after every group commit with the events it wrote (not for imports). */
   onWritten(listener: (events: readonly RecordedEvent[]) => void): void {
     this.appended.on('written', listener);

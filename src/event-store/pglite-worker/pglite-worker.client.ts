@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { lockDataDir } from '../data-dir-lock';
+import { openLocked } from '../data-dir-lock';
 import { SqlClient } from '../sql-client';
 import { HostData, HostError, HostReady, HostReply, HostRequest } from './protocol';
 
@@ -22,12 +21,14 @@ const errorFrom = ({ message, code, detail }: HostError) => Object.assign(new Er
  * The embedded store's SQL client with PGlite on a worker thread (see
  * pglite.host.ts): the service's event loop only posts statements and reads
  * rows. DATA_DIR's lock is taken here, on the thread that lives as long as
- * the process. The worker keeps the process alive only while a statement is
+ * the process (a worker's own lock would not see another worker's). The worker keeps the process alive only while a statement is
  * in flight, as a socket would.
  */
-export async function openPgliteWorkerClient(dataDir: string | undefined): Promise<SqlClient> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
+export function openPgliteWorkerClient(dataDir: string | undefined): Promise<SqlClient> {
+  return openLocked(dataDir, () => openWorker(dataDir));
+}
+
+async function openWorker(dataDir: string | undefined): Promise<SqlClient> {
   const workerData: HostData & { entry: string; register?: string } = {
     dataDir,
     entry: join(__dirname, `pglite.host${extname(__filename)}`),
@@ -46,7 +47,6 @@ export async function openPgliteWorkerClient(dataDir: string | undefined): Promi
     });
   } catch (error) {
     await worker.terminate();
-    unlock();
     throw error;
   } finally {
     // Only our own listeners: removeAllListeners would take Worker's internal ones too and deafen it.
@@ -115,7 +115,6 @@ export async function openPgliteWorkerClient(dataDir: string | undefined): Promi
       } finally {
         fail(new Error('the PGlite client is closed'));
         await worker.terminate();
-        unlock();
       }
     },
   };
