@@ -120,9 +120,10 @@ export class SqlEventStore implements EventStore {
         batch.forEach((request) => request.reject(error));
         continue;
       }
-      // Nothing is acknowledged before it is durable. Flushes are chained, so
-      // the next batch is written while this one's flush runs, and batches are
-      // still acknowledged in order.
+      // Nothing is acknowledged before it is durable. A batch the client wrote
+      // durably needs no flush; otherwise flushes are chained, so the next batch
+      // is written while this one's flush runs. Either way batches are
+      // acknowledged in order.
       const { outcomes, written, flushed } = committed;
       const durable = written.length > 0 && !flushed ? this.flushSoon() : this.durable;
       this.durable = durable.then(
