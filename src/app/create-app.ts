@@ -10,6 +10,8 @@ import { BODY_LIMIT, edgeFastifyOptions, registerFastifyErrorHandling } from '..
 import { TokenService } from '../http/auth/token.service';
 import { registerIdempotency } from '../http/idempotency/idempotency.hooks';
 import { IdempotencyStore } from '../http/idempotency/idempotency.store';
+import { registerInputRules } from '../http/input/input-rules';
+import { registerSecurity } from '../http/security/security';
 import { registerMinPosition } from '../read/min-position.hook';
 import { READ_MODELS } from '../read/read-models';
 import { AppModule } from './app.module';
@@ -24,12 +26,14 @@ export async function createApp(config: AppConfig, options: CoreOptions = {}): P
     genReqId: requestIdOf,
   });
   registerFastifyErrorHandling(adapter.getInstance());
+  registerInputRules(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  await registerSecurity(app, config);
   registerHttpMetrics(adapter.getInstance(), app.get(MetricsService));
   registerRequestLogging(adapter.getInstance());
   registerIdempotency(adapter.getInstance(), app.get(IdempotencyStore), app.get(TokenService));
