@@ -31,6 +31,7 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,200}$/)
     .default('rush-tickets.events'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STATE_CACHE_MB: positiveInt(256),
   INSTANCE_ID: z.string().default(`${process.pid}-${randomBytes(3).toString('hex')}`),
 });
 
@@ -64,6 +65,8 @@ export type AppConfig = {
   readonly accessTokenTtlSeconds: number;
   readonly logLevel: string;
   readonly instanceId: string;
+  /** Memory budget of the write side's stream-state cache, in bytes. */
+  readonly stateCacheBytes: number;
 };
 
 /** Reads the environment once at start; a bad value stops the process with a clear message. */
@@ -112,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     logLevel: e.LOG_LEVEL,
     instanceId: e.INSTANCE_ID,
+    stateCacheBytes: e.STATE_CACHE_MB * 1024 * 1024,
     ...overrides,
   };
 }

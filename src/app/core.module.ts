@@ -11,8 +11,8 @@ import { READ_MODELS, ReadModels } from '../read/read-models';
 import { CLOCK, Clock, systemClock } from '../shared/clock';
 import { FAULTS, Faults } from '../shared/faults';
 import { Lease } from '../shared/lease';
-import { attachStateCache } from '../shared/stream-state-cache';
-import { createStreamStateCache } from '../write/stream-states';
+import { CACHED_EVENT_STORE, CachedEventStore } from '../event-store/state-cache/cached-event-store';
+import { cachedEventStore } from '../write/stream-states';
 import { PayReservationProcess } from '../write/payments/pay-reservation.process';
 import { AdmissionProcess } from '../write/queue/admission.process';
 import { HoldSeatsProcess } from '../write/reservations/hold-seats.process';
@@ -48,11 +48,12 @@ export class CoreModule {
         { provide: FAULTS, useValue: options.faults ?? new Faults() },
         {
           provide: EVENT_STORE,
-          useFactory: async () => {
-            const store = await openEventStore(config.eventStore);
-            attachStateCache(store, createStreamStateCache());
-            return store;
-          },
+          useFactory: () => openEventStore(config.eventStore),
+        },
+        {
+          provide: CACHED_EVENT_STORE,
+          useFactory: (store: SqlEventStore) => cachedEventStore(store, config.stateCacheBytes),
+          inject: [EVENT_STORE],
         },
         { provide: SQL_CLIENT, useFactory: (store: SqlEventStore) => store.client, inject: [EVENT_STORE] },
         {
@@ -71,13 +72,13 @@ export class CoreModule {
         },
         {
           provide: HOLD_SEATS_PROCESS,
-          useFactory: (store: SqlEventStore, faults: Faults) => new HoldSeatsProcess(store, faults),
-          inject: [EVENT_STORE, FAULTS],
+          useFactory: (store: CachedEventStore, faults: Faults) => new HoldSeatsProcess(store, faults),
+          inject: [CACHED_EVENT_STORE, FAULTS],
         },
         {
           provide: PAY_RESERVATION_PROCESS,
-          useFactory: (store: SqlEventStore, faults: Faults) => new PayReservationProcess(store, faults),
-          inject: [EVENT_STORE, FAULTS],
+          useFactory: (store: CachedEventStore, faults: Faults) => new PayReservationProcess(store, faults),
+          inject: [CACHED_EVENT_STORE, FAULTS],
         },
         {
           provide: ADMISSION_PROCESS,
@@ -98,7 +99,7 @@ export class CoreModule {
         {
           provide: RESERVATION_SWEEPER,
           useFactory: (
-            store: SqlEventStore,
+            store: CachedEventStore,
             readModels: ReadModels,
             holds: HoldSeatsProcess,
             payments: PayReservationProcess,
@@ -108,7 +109,7 @@ export class CoreModule {
               tickMs: Math.max(tickMs, 250),
               staleMs: options.staleFlowMs ?? 2_000,
             }),
-          inject: [EVENT_STORE, READ_MODELS, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK],
+          inject: [CACHED_EVENT_STORE, READ_MODELS, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK],
         },
         readBackendsProvider,
         Lifecycle,
@@ -120,6 +121,7 @@ export class CoreModule {
         CLOCK,
         FAULTS,
         EVENT_STORE,
+        CACHED_EVENT_STORE,
         SQL_CLIENT,
         READ_MODELS,
         READ_BACKENDS,

@@ -5,7 +5,7 @@ import { IdempotencyStore } from '../http/idempotency/idempotency.store';
 import { MetricsService } from '../http/metrics/metrics.service';
 import { READ_MODELS, ReadModels } from '../read/read-models';
 import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
-import { stateCacheOf } from '../shared/stream-state-cache';
+import { CACHED_EVENT_STORE, CachedEventStore } from '../event-store/state-cache/cached-event-store';
 import { AdmissionProcess } from '../write/queue/admission.process';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
 import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
@@ -23,6 +23,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: SqlEventStore,
+    @Inject(CACHED_EVENT_STORE) private readonly states: CachedEventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
@@ -38,8 +39,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       for (const event of events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
       for (const [type, count] of byType) this.metrics.eventsAppended.inc({ type }, count);
     });
-    const states = stateCacheOf(this.store);
-    if (states) this.readModels.runner.onApplied((events) => states.observe(events));
+    this.readModels.runner.onApplied((events) => this.states.observe(events));
     await this.readModels.runner.start();
     this.logger.log(
       { position: this.readModels.position, ms: Date.now() - started },
@@ -58,6 +58,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async measureLag(): Promise<void> {
+    this.measureStateCache();
     try {
       this.head = await this.store.headPosition();
       for (const tracker of this.readModels.progress) {
@@ -69,6 +70,19 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     }
     // A broker that is down shows as the last lag it had; the relay and the runners report the outage.
     await this.backends.consumerLag?.measure().catch(() => undefined);
+  }
+
+  private readonly cacheCounted = { hits: 0, misses: 0 };
+
+  private measureStateCache(): void {
+    const { states } = this.states;
+    this.metrics.stateCache.set({ measure: 'bytes' }, states.bytes);
+    this.metrics.stateCache.set({ measure: 'budget_bytes' }, states.budgetBytes);
+    this.metrics.stateCache.set({ measure: 'streams' }, states.size);
+    const { hits, misses } = states.counts;
+    this.metrics.stateCacheLookups.inc({ result: 'hit' }, hits - this.cacheCounted.hits);
+    this.metrics.stateCacheLookups.inc({ result: 'miss' }, misses - this.cacheCounted.misses);
+    Object.assign(this.cacheCounted, { hits, misses });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -77,6 +77,21 @@ export function eventStoreContract(
     await fresh?.close();
   });
 
+  it('reads a stream from a revision on, so a cached state catches up with only what it missed', async () => {
+    const id = stream();
+    await store.append(
+      id,
+      Array.from({ length: 5 }, (_, n) => event('N', { n })),
+      'no_stream',
+    );
+    expect((await store.readStream(id, 3)).map((e) => [e.revision, e.data])).toEqual([
+      [3, { n: 3 }],
+      [4, { n: 4 }],
+    ]);
+    expect(await store.readStream(id, 5)).toEqual([]);
+    expect((await store.readStream(id, 0)).length).toBe(5);
+  });
+
   it('returns an empty list for a stream that does not exist', async () => {
     expect(await store.readStream(stream())).toEqual([]);
   });

@@ -85,8 +85,11 @@ export interface EventStore {
    * the hold process starts its seats right behind its request on this promise.
    */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** All events of one stream in revision order; empty when the stream does not exist. */
-  readStream(streamId: string): Promise<RecordedEvent[]>;
+  /**
+   * Events of one stream in revision order from `fromRevision` (default 0, the
+   * whole stream); empty when the stream does not exist or has nothing from there.
+   */
+  readStream(streamId: string, fromRevision?: number): Promise<RecordedEvent[]>;
   /** Events of the global log with position > `after`, in position order. */
   readAll(after: number, limit: number): Promise<RecordedEvent[]>;
   /** Catch up from `after`, then deliver live events in position order, each exactly once. */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, ExpectedRevision, WrongExpectedRevisionError } from '../event-store/event-store.port';
-import { Command, Decider, Event, fold } from './decider';
+import { ExpectedRevision, WrongExpectedRevisionError } from '../event-store/event-store.port';
+import { CachedEventStore } from '../event-store/state-cache/cached-event-store';
+import { StreamState } from '../event-store/state-cache/stream-state-cache';
+import { Command, Decider, Event } from './decider';
 import { DomainError } from './domain-error';
-import { stateCacheOf } from './stream-state-cache';
 
 export type Handled<State, E> = {
   readonly state: State;
@@ -14,38 +15,26 @@ export type Handled<State, E> = {
 const MAX_ATTEMPTS = 5;
 
 /**
- * The one way state changes: read the stream, fold it, decide, append with the
+ * The one way state changes: load the stream's state, decide, append with the
  * expected revision. A version conflict means someone else decided first, so
  * decide again on fresh state, a bounded number of times with jitter.
  *
- * When the store has a StreamStateCache the read is skipped on a hit; the
+ * The first attempt decides on the cached state when there is one; the
  * expected revision keeps that safe, and a conflict falls back to reading.
  * `eventId` lets a caller derive event ids (for example from an
  * Idempotency-Key) so that a retried command cannot be written twice.
  */
 export async function handleCommand<State, C extends Command, E extends Event>(
-  store: EventStore,
+  store: CachedEventStore,
   streamId: string,
   decider: Decider<State, C, E>,
   command: C,
   eventId: (event: E, index: number) => string = () => randomUUID(),
 ): Promise<Handled<State, E>> {
-  const cache = stateCacheOf(store);
-  let trustCache = true;
-  for (let conflicts = 0; ;) {
-    const cached = trustCache ? cache?.get(streamId) : undefined;
-    trustCache = false;
-    let state: State;
-    let expected: ExpectedRevision;
-    if (cached) {
-      state = cached.state as State;
-      expected = cached.revision < 0 ? 'no_stream' : cached.revision;
-    } else {
-      const recorded = await store.readStream(streamId);
-      state = fold(decider, recorded);
-      expected = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].revision;
-      if (recorded.length > 0) cache?.set(streamId, state, expected as number);
-    }
+  let cached: StreamState<State> | undefined = store.cached<State>(streamId);
+  for (let conflicts = 0; ; cached = undefined) {
+    const { state, revision } = cached ?? (await store.load<State>(streamId, decider));
+    const expected: ExpectedRevision = revision < 0 ? 'no_stream' : revision;
     // Only a decision that writes is checked by the store, so a no-op or a
     // refusal made on cached state is made again on the stream itself.
     let events: readonly E[];
@@ -67,13 +56,13 @@ export async function handleCommand<State, C extends Command, E extends Event>(
         expected,
       );
       const next = events.reduce(decider.evolve, state);
-      cache?.set(streamId, next, result.nextRevision);
+      store.remember(streamId, next, result.nextRevision);
       return { state: next, events, position: result.position };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      cache?.evict(streamId);
       conflicts += 1;
       if (conflicts >= MAX_ATTEMPTS) {
+        store.forget(streamId);
         throw new DomainError('CONCURRENCY_CONFLICT', `${streamId} kept changing; try again`);
       }
       // A conflict on cached state is just a stale guess; only real races back off.

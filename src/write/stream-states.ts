@@ -1,6 +1,7 @@
-import { RecordedEvent } from '../event-store/event-store.port';
+import { EventStore, RecordedEvent } from '../event-store/event-store.port';
+import { CachedEventStore } from '../event-store/state-cache/cached-event-store';
 import { Decider, Event } from '../shared/decider';
-import { StreamStateCache } from '../shared/stream-state-cache';
+import { StreamStateCache } from '../event-store/state-cache/stream-state-cache';
 import { ConcertCreated, concertDecider } from './catalog/concert.decider';
 import { admissionDecider } from './queue/admission.decider';
 import { queueEntryDecider } from './queue/queue-entry.decider';
@@ -26,4 +27,6 @@ const announcedStreams = (event: RecordedEvent): readonly string[] =>
     ? (event.data as ConcertCreated['data']).schedules.flatMap((s) => s.seats.map((seat) => seatStream(seat.seatId)))
     : [];
 
-export const createStreamStateCache = () => new StreamStateCache(DECIDERS, announcedStreams);
+/** The write side's view of the store: every category's state cached within `budgetBytes`. */
+export const cachedEventStore = (store: EventStore, budgetBytes: number) =>
+  new CachedEventStore(store, new StreamStateCache(DECIDERS, budgetBytes, announcedStreams));

@@ -84,6 +84,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** set({ measure }, n) with measure bytes | budget_bytes | streams: the write side's stream-state cache. */
+  readonly stateCache = new Gauge({
+    name: 'state_cache',
+    help: 'Stream-state cache of the write side: bytes used, budget_bytes (STATE_CACHE_MB), streams kept',
+    labelNames: ['measure'] as const,
+    registers: [this.registry],
+  });
+
+  /** inc({ result }, n) with result hit | miss: decisions made on cached state against those that read. */
+  readonly stateCacheLookups = new Counter({
+    name: 'state_cache_lookups_total',
+    help: 'Stream-state cache lookups by result (hit, miss)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

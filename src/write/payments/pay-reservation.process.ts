@@ -1,4 +1,4 @@
-import { EventStore } from '../../event-store/event-store.port';
+import { CachedEventStore } from '../../event-store/state-cache/cached-event-store';
 import { handleCommand } from '../../shared/command-handler';
 import { CommandMetadata } from '../../shared/decider';
 import { DomainError } from '../../shared/domain-error';
@@ -27,7 +27,7 @@ export type PaymentOutcome = {
  */
 export class PayReservationProcess {
   constructor(
-    private readonly store: EventStore,
+    private readonly store: CachedEventStore,
     private readonly faults: Faults,
   ) {}
 

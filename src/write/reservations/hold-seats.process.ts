@@ -1,9 +1,8 @@
-import { EventStore } from '../../event-store/event-store.port';
+import { CachedEventStore } from '../../event-store/state-cache/cached-event-store';
 import { handleCommand } from '../../shared/command-handler';
 import { CommandMetadata } from '../../shared/decider';
 import { DomainError } from '../../shared/domain-error';
 import { Faults } from '../../shared/faults';
-import { stateCacheOf } from '../../shared/stream-state-cache';
 import { ReservationRequested, reservationDecider, reservationStream } from './reservation.decider';
 import { ReleaseReason, seatDecider, seatStream } from './seat.decider';
 
@@ -18,24 +17,22 @@ export type HoldRequest = ReservationRequested['data'];
  */
 export class HoldSeatsProcess {
   constructor(
-    private readonly store: EventStore,
+    private readonly store: CachedEventStore,
     private readonly faults: Faults,
   ) {}
 
   async start(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
-    const states = stateCacheOf(this.store);
     // A new reservation id names a stream nobody has written: skip reading it.
-    states?.assumeNew(reservationStream(request.reservationId));
+    this.store.assumeNew(reservationStream(request.reservationId));
     const requested = handleCommand(this.store, reservationStream(request.reservationId), reservationDecider, {
       type: 'RequestHold',
       data: request,
       metadata,
     });
-    // With the state cache, the request's append is made before this line, so the seats' appends come
-    // after it: the store commits appends in the order they are made and a flush covers all that came
-    // before, so no seat hold is ever durable without its request, and the seats need not wait for it.
-    // Without the cache the request first reads its stream, so the steps stay apart.
-    if (!states) await requested;
+    // The request's state is cached (assumed new), so its append is made before this line and the
+    // seats' appends come after it: the store commits appends in the order they are made and a flush
+    // covers all that came before, so no seat hold is ever durable without its request, and the seats
+    // need not wait for it.
     try {
       this.faults.check('hold:after-request');
     } catch (fault) {
@@ -120,7 +117,7 @@ export class HoldSeatsProcess {
 }
 
 export async function releaseSeats(
-  store: EventStore,
+  store: CachedEventStore,
   seatIds: readonly string[],
   reservationId: string,
   reason: ReleaseReason,

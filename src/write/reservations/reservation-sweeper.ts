@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { EventStore, RecordedEvent } from '../../event-store/event-store.port';
+import { RecordedEvent } from '../../event-store/event-store.port';
+import { CachedEventStore } from '../../event-store/state-cache/cached-event-store';
 import { ReservationDoc } from '../../projections/reservations.projection';
 import { ReadModels } from '../../read/read-models';
 import { Clock } from '../../shared/clock';
@@ -26,7 +27,7 @@ export class ReservationSweeper {
   private readonly logger = new Logger('ReservationSweeper');
 
   constructor(
-    private readonly store: EventStore,
+    private readonly store: CachedEventStore,
     private readonly readModels: ReadModels,
     private readonly holds: HoldSeatsProcess,
     private readonly payments: PayReservationProcess,

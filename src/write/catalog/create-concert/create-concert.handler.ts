@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { CACHED_EVENT_STORE, CachedEventStore } from '../../../event-store/state-cache/cached-event-store';
 import { CLOCK, Clock } from '../../../shared/clock';
 import { handleCommand } from '../../../shared/command-handler';
 import { metadataAt } from '../../../shared/metadata';
@@ -24,7 +24,7 @@ export class CreateConcertCommand extends Command<CreatedConcert & { position: n
 @CommandHandler(CreateConcertCommand)
 export class CreateConcertHandler implements ICommandHandler<CreateConcertCommand> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CACHED_EVENT_STORE) private readonly store: CachedEventStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { CACHED_EVENT_STORE, CachedEventStore } from '../../../event-store/state-cache/cached-event-store';
 import { QueueAccess, QueueTokenClaims } from '../../../read/queue/queue-access';
 import { READ_MODELS, ReadModels } from '../../../read/read-models';
 import { CLOCK, Clock } from '../../../shared/clock';
@@ -22,7 +22,7 @@ export class PayReservationCommand extends Command<PaymentOutcome> {
 @CommandHandler(PayReservationCommand)
 export class PayReservationHandler implements ICommandHandler<PayReservationCommand> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CACHED_EVENT_STORE) private readonly store: CachedEventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(PAY_RESERVATION_PROCESS) private readonly payments: PayReservationProcess,
     @Inject(CLOCK) private readonly clock: Clock,

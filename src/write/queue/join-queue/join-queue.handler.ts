@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { CACHED_EVENT_STORE, CachedEventStore } from '../../../event-store/state-cache/cached-event-store';
 import { queueEntryStatus } from '../../../projections/queue.projection';
 import { READ_MODELS, ReadModels } from '../../../read/read-models';
 import { CLOCK, Clock } from '../../../shared/clock';
@@ -21,7 +21,7 @@ export class JoinQueueCommand extends Command<{ entryId: string; created: boolea
 @CommandHandler(JoinQueueCommand)
 export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CACHED_EVENT_STORE) private readonly store: CachedEventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AppConfig, CONFIG } from '../../../config';
-import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { CACHED_EVENT_STORE, CachedEventStore } from '../../../event-store/state-cache/cached-event-store';
 import { QueueAccess, QueueTokenClaims } from '../../../read/queue/queue-access';
 import { READ_MODELS, ReadModels } from '../../../read/read-models';
 import { CLOCK, Clock } from '../../../shared/clock';
@@ -24,7 +24,7 @@ export class HoldSeatsCommand extends Command<HoldRequest & { position: number }
 @CommandHandler(HoldSeatsCommand)
 export class HoldSeatsHandler implements ICommandHandler<HoldSeatsCommand> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CACHED_EVENT_STORE) private readonly store: CachedEventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(HOLD_SEATS_PROCESS) private readonly holds: HoldSeatsProcess,
     @Inject(CLOCK) private readonly clock: Clock,

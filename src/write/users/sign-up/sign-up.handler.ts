@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { CACHED_EVENT_STORE, CachedEventStore } from '../../../event-store/state-cache/cached-event-store';
 import { CLOCK, Clock } from '../../../shared/clock';
 import { handleCommand } from '../../../shared/command-handler';
 import { metadataAt } from '../../../shared/metadata';
@@ -19,7 +19,7 @@ export class SignUp extends Command<{ userId: string; position: number }> {
 @CommandHandler(SignUp)
 export class SignUpHandler implements ICommandHandler<SignUp> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CACHED_EVENT_STORE) private readonly store: CachedEventStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
