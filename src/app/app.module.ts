@@ -8,7 +8,7 @@ import { CatalogQueriesController } from '../read/catalog/catalog-queries.contro
 import { GetConcertsHandler, GetSchedulesHandler, GetSeatsHandler } from '../read/catalog/catalog.queries';
 import { GetQueueStatusHandler } from '../read/queue/get-queue-status.query';
 import { GuardedReads } from '../read/guarded-reads';
-import { QueueAccess } from '../read/queue/queue-access';
+import { QueueAccess } from '../write/queue/queue-access';
 import { QueueStatusController } from '../read/queue/queue-status.controller';
 import { GetReservationHandler, ReservationQueriesController } from '../read/reservations/reservation.queries';
 import { GetWalletHandler, WalletQueriesController } from '../read/wallet/wallet.queries';

@@ -6,6 +6,15 @@ import { ReadModels } from '../read/read-models';
 const ID_NAMESPACE = '0b5c7a52-5f76-4a1e-9c1c-7a3f8e0d2b61';
 
 /**
+ * Marks a command response with the position of its last event. The command
+ * answers now, its events durable; a client that must read its own write
+ * sends the position back as X-Min-Position.
+ */
+export function markPosition(reply: FastifyReply, position: number): void {
+  reply.header('X-Event-Position', String(position));
+}
+
+/**
  * Marks a command response with the position of its last event and lets this
  * instance's read models reach it first, so a client that ignores
  * X-Min-Position still reads its own write here.

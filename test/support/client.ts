@@ -3,15 +3,21 @@ export type Response<T = any> = { status: number; body: T; headers: Headers };
 /**
  * A small HTTP client speaking exactly API.md, as the k6 scripts and black-box
  * checks do. Given several instances' URLs it alternates between them per
- * request, like a round-robin load balancer.
+ * request, like a round-robin load balancer. Commands answer before any read
+ * model has their events, so, as API.md asks of a client that reads its own
+ * writes, it sends back the highest X-Event-Position it was given as
+ * X-Min-Position on every query (unless the caller sets that header).
  */
 export class Client {
   private readonly urls: readonly string[];
   private turn = 0;
+  /** The highest X-Event-Position a command answered this client with. */
+  lastPosition = 0;
 
   constructor(
     url: string | readonly string[],
     readonly adminKey: string,
+    readonly readYourWrites = true,
   ) {
     this.urls = typeof url === 'string' ? [url] : url;
   }
@@ -32,8 +38,14 @@ export class Client {
       headers['content-type'] = 'application/json';
     }
     if (options.rawBody !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const explicit = Object.keys(headers).some((name) => name.toLowerCase() === 'x-min-position');
+    if (method === 'GET' && this.readYourWrites && this.lastPosition > 0 && !explicit) {
+      headers['x-min-position'] = String(this.lastPosition);
+    }
     const base = this.urls[this.turn++ % this.urls.length];
     const response = await fetch(base + path, { method, headers, body });
+    const position = Number(response.headers.get('x-event-position'));
+    if (method !== 'GET' && position > this.lastPosition) this.lastPosition = position;
     const text = await response.text();
     let parsed: unknown = text;
     try {

@@ -6,7 +6,7 @@ import { Public } from '../../http/auth/public.decorator';
 import { QueueToken } from '../../http/auth/queue-token';
 import { parseId } from '../../shared/ids';
 import { answer } from '../answer';
-import type { QueueTokenClaims } from '../queue/queue-access';
+import type { QueueTokenClaims } from '../../http/auth/token.service';
 import { GetConcerts, GetSchedules, GetSeats } from './catalog.queries';
 
 @ApiTags('catalog')

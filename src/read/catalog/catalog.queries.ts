@@ -4,7 +4,7 @@ import { CLOCK, Clock } from '../../shared/clock';
 import { DomainError } from '../../shared/domain-error';
 import { Answer } from '../breakers/read-breaker';
 import { GuardedReads } from '../guarded-reads';
-import { QueueAccess, QueueTokenClaims } from '../queue/queue-access';
+import { QueueAccess, QueueTokenClaims } from '../../write/queue/queue-access';
 import { ScheduleRead, SeatRead } from '../stores/read-store.port';
 
 export type ConcertView = { concertId: string; title: string };

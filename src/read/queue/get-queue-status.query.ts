@@ -5,7 +5,7 @@ import { CLOCK, Clock } from '../../shared/clock';
 import { DomainError } from '../../shared/domain-error';
 import { Answer } from '../breakers/read-breaker';
 import { GuardedReads } from '../guarded-reads';
-import type { QueueTokenClaims } from './queue-access';
+import type { QueueTokenClaims } from '../../http/auth/token.service';
 import { QueueStatusView, queueView } from './queue-view';
 
 export class GetQueueStatus extends Query<Answer<QueueStatusView>> {

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { QueueToken } from '../../http/auth/queue-token';
 import { answer } from '../answer';
 import { GetQueueStatus } from './get-queue-status.query';
-import type { QueueTokenClaims } from './queue-access';
+import type { QueueTokenClaims } from '../../http/auth/token.service';
 
 @ApiTags('queue')
 @Controller('v1/queue')

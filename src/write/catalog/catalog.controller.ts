@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,8 +6,7 @@ import { z } from 'zod';
 import { AdminOnly } from '../../http/auth/admin-only.decorator';
 import { idempotencyKeyOf } from '../../http/idempotency/idempotency-key';
 import { apiBody, parseBody } from '../../http/validation';
-import { READ_MODELS, ReadModels } from '../../read/read-models';
-import { idFromKey, withPosition } from '../respond';
+import { idFromKey, markPosition } from '../respond';
 import { CreateConcertCommand } from './create-concert/create-concert.handler';
 
 const MAX_PRICE = 10_000_000;
@@ -37,10 +36,7 @@ const createConcertBody = z.strictObject({
 @ApiTags('catalog')
 @Controller('v1/admin/concerts')
 export class CatalogController {
-  constructor(
-    private readonly commands: CommandBus,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @AdminOnly()
   @Post()
@@ -50,7 +46,7 @@ export class CatalogController {
     const concert = parseBody(createConcertBody, body);
     const concertId = idFromKey('admin', 'concert', idempotencyKeyOf(request));
     const { position, ...created } = await this.commands.execute(new CreateConcertCommand(concert, concertId));
-    await withPosition(reply, this.readModels, position);
+    markPosition(reply, position);
     return created;
   }
 }

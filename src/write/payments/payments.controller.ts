@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -7,9 +7,8 @@ import { CurrentUser } from '../../http/auth/current-user.decorator';
 import { QueueToken } from '../../http/auth/queue-token';
 import { idempotencyKeyOf } from '../../http/idempotency/idempotency-key';
 import { apiBody, parseBody } from '../../http/validation';
-import type { QueueTokenClaims } from '../../read/queue/queue-access';
-import { READ_MODELS, ReadModels } from '../../read/read-models';
-import { idFromKey, withPosition } from '../respond';
+import type { QueueTokenClaims } from '../../http/auth/token.service';
+import { idFromKey, markPosition } from '../respond';
 import { PayReservationCommand } from './pay/pay-reservation.handler';
 
 const payBody = z.strictObject({ reservationId: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'not a valid id') });
@@ -17,10 +16,7 @@ const payBody = z.strictObject({ reservationId: z.string().regex(/^[A-Za-z0-9._-
 @ApiTags('payments')
 @Controller('v1/payments')
 export class PaymentsController {
-  constructor(
-    private readonly commands: CommandBus,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Post()
   @HttpCode(201)
@@ -38,7 +34,7 @@ export class PaymentsController {
     const { position, ...payment } = await this.commands.execute(
       new PayReservationCommand(reservationId, paymentId, token),
     );
-    await withPosition(reply, this.readModels, position);
+    markPosition(reply, position);
     return payment;
   }
 }

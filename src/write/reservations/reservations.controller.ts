@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -7,10 +7,9 @@ import { CurrentUser } from '../../http/auth/current-user.decorator';
 import { QueueToken } from '../../http/auth/queue-token';
 import { idempotencyKeyOf } from '../../http/idempotency/idempotency-key';
 import { apiBody, parseBody } from '../../http/validation';
-import type { QueueTokenClaims } from '../../read/queue/queue-access';
-import { READ_MODELS, ReadModels } from '../../read/read-models';
+import type { QueueTokenClaims } from '../../http/auth/token.service';
 import { parseId } from '../../shared/ids';
-import { idFromKey, withPosition } from '../respond';
+import { idFromKey, markPosition } from '../respond';
 import { CancelReservationCommand } from './cancel-reservation/cancel-reservation.handler';
 import { HoldSeatsCommand } from './hold-seats/hold-seats.handler';
 
@@ -27,10 +26,7 @@ const holdBody = z.strictObject({
 @ApiTags('reservations')
 @Controller('v1/reservations')
 export class ReservationsController {
-  constructor(
-    private readonly commands: CommandBus,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Post()
   @HttpCode(201)
@@ -46,7 +42,7 @@ export class ReservationsController {
     const { scheduleId, seatIds } = parseBody(holdBody, body);
     const reservationId = idFromKey(userId, 'reservation', idempotencyKeyOf(request));
     const held = await this.commands.execute(new HoldSeatsCommand(reservationId, scheduleId, seatIds, token));
-    await withPosition(reply, this.readModels, held.position);
+    markPosition(reply, held.position);
     return {
       reservationId: held.reservationId,
       scheduleId: held.scheduleId,
@@ -66,6 +62,6 @@ export class ReservationsController {
     const { position } = await this.commands.execute(
       new CancelReservationCommand(parseId(reservationId, 'reservation', 'RESERVATION_NOT_FOUND'), userId),
     );
-    await withPosition(reply, this.readModels, position);
+    markPosition(reply, position);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -6,8 +6,7 @@ import { z } from 'zod';
 import { CurrentUser } from '../../http/auth/current-user.decorator';
 import { idempotencyKeyOf } from '../../http/idempotency/idempotency-key';
 import { apiBody, parseBody } from '../../http/validation';
-import { READ_MODELS, ReadModels } from '../../read/read-models';
-import { idFromKey, withPosition } from '../respond';
+import { idFromKey, markPosition } from '../respond';
 import { ChargeWalletCommand } from './charge-wallet/charge-wallet.handler';
 
 const chargeBody = z.strictObject({ amount: z.number().int().min(1).max(10_000_000) });
@@ -15,10 +14,7 @@ const chargeBody = z.strictObject({ amount: z.number().int().min(1).max(10_000_0
 @ApiTags('wallet')
 @Controller('v1/wallet')
 export class WalletController {
-  constructor(
-    private readonly commands: CommandBus,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Post('charge')
   @HttpCode(200)
@@ -32,7 +28,7 @@ export class WalletController {
     const { amount } = parseBody(chargeBody, body);
     const chargeId = idFromKey(userId, 'charge', idempotencyKeyOf(request));
     const { balance, position } = await this.commands.execute(new ChargeWalletCommand(userId, chargeId, amount));
-    await withPosition(reply, this.readModels, position);
+    markPosition(reply, position);
     return { balance };
   }
 }

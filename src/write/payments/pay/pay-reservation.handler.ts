@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CACHED_EVENT_STORE, CachedEventStore } from '../../../event-store/state-cache/cached-event-store';
-import { QueueAccess, QueueTokenClaims } from '../../../read/queue/queue-access';
-import { READ_MODELS, ReadModels } from '../../../read/read-models';
+import { QueueAccess, QueueTokenClaims } from '../../queue/queue-access';
+import { ReservationState, reservationDecider, reservationStream } from '../../reservations/reservation.decider';
 import { CLOCK, Clock } from '../../../shared/clock';
 import { DomainError } from '../../../shared/domain-error';
 import { metadataAt } from '../../../shared/metadata';
@@ -23,19 +23,19 @@ export class PayReservationCommand extends Command<PaymentOutcome> {
 export class PayReservationHandler implements ICommandHandler<PayReservationCommand> {
   constructor(
     @Inject(CACHED_EVENT_STORE) private readonly store: CachedEventStore,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(PAY_RESERVATION_PROCESS) private readonly payments: PayReservationProcess,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly access: QueueAccess,
   ) {}
 
   async execute({ reservationId, paymentId, token }: PayReservationCommand) {
-    const reservation = await this.readModels.lookup(this.store, () => this.readModels.reservation(reservationId));
-    if (!reservation || reservation.userId !== token.userId) {
+    // Read, not cached: another instance may have paid or cancelled it a moment ago.
+    const { state } = await this.store.load<ReservationState>(reservationStream(reservationId), reservationDecider);
+    if (!state.request || state.request.userId !== token.userId) {
       throw new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} not found`);
     }
     // A reservation already paid answers ALREADY_PAID even after its queue token turned DONE.
-    if (reservation.phase !== 'paid') await this.access.requireActive(token, reservation.concertId);
+    if (state.phase !== 'paid') await this.access.requireActive(token, state.request.concertId);
     return this.payments.start(reservationId, token.userId, paymentId, metadataAt(this.clock.now(), reservationId));
   }
 }

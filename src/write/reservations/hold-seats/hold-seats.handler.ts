@@ -2,12 +2,12 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AppConfig, CONFIG } from '../../../config';
 import { CACHED_EVENT_STORE, CachedEventStore } from '../../../event-store/state-cache/cached-event-store';
-import { QueueAccess, QueueTokenClaims } from '../../../read/queue/queue-access';
-import { READ_MODELS, ReadModels } from '../../../read/read-models';
+import { QueueAccess, QueueTokenClaims } from '../../queue/queue-access';
 import { CLOCK, Clock } from '../../../shared/clock';
 import { DomainError } from '../../../shared/domain-error';
 import { metadataAt } from '../../../shared/metadata';
 import { HOLD_SEATS_PROCESS } from '../../tokens';
+import { scheduleOf } from '../../catalog/concert-catalog';
 import { HoldRequest, HoldSeatsProcess } from '../hold-seats.process';
 
 export class HoldSeatsCommand extends Command<HoldRequest & { position: number }> {
@@ -25,7 +25,6 @@ export class HoldSeatsCommand extends Command<HoldRequest & { position: number }
 export class HoldSeatsHandler implements ICommandHandler<HoldSeatsCommand> {
   constructor(
     @Inject(CACHED_EVENT_STORE) private readonly store: CachedEventStore,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(HOLD_SEATS_PROCESS) private readonly holds: HoldSeatsProcess,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: AppConfig,
@@ -33,22 +32,22 @@ export class HoldSeatsHandler implements ICommandHandler<HoldSeatsCommand> {
   ) {}
 
   async execute({ reservationId, scheduleId, seatIds, token }: HoldSeatsCommand) {
-    const schedule = await this.readModels.lookup(this.store, () => this.readModels.schedule(scheduleId));
+    // The token names its concert, and a concert's catalog never changes once created: a cached fact.
+    await this.access.requireActive(token, token.concertId);
+    const schedule = await scheduleOf(this.store, token.concertId, scheduleId);
     if (!schedule) throw new DomainError('SCHEDULE_NOT_FOUND', `schedule ${scheduleId} not found`);
-    await this.access.requireActive(token, schedule.concertId);
-    const missing = seatIds.filter((id) => !schedule.seats.has(id));
+    const missing = seatIds.filter((id) => !schedule.prices.has(id));
     if (missing.length > 0) {
       throw new DomainError('SEAT_NOT_FOUND', `no such seats in schedule ${scheduleId}: ${missing.join(', ')}`, {
         seatIds: missing,
       });
     }
-    // Prices are immutable catalog facts, so the read model may supply them.
-    const amount = seatIds.reduce((sum, id) => sum + schedule.seats.get(id)!.price, 0);
+    const amount = seatIds.reduce((sum, id) => sum + schedule.prices.get(id)!, 0);
     const now = this.clock.now();
     const request: HoldRequest = {
       reservationId,
       userId: token.userId,
-      concertId: schedule.concertId,
+      concertId: token.concertId,
       scheduleId,
       queueEntryId: token.entryId,
       seatIds: [...seatIds],
