@@ -100,16 +100,15 @@ export class CoreModule {
           provide: RESERVATION_SWEEPER,
           useFactory: (
             store: CachedEventStore,
-            readModels: ReadModels,
             holds: HoldSeatsProcess,
             payments: PayReservationProcess,
             clock: Clock,
           ) =>
-            new ReservationSweeper(store, readModels, holds, payments, clock, {
+            new ReservationSweeper(store, holds, payments, clock, {
               tickMs: Math.max(tickMs, 250),
               staleMs: options.staleFlowMs ?? 2_000,
             }),
-          inject: [CACHED_EVENT_STORE, READ_MODELS, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK],
+          inject: [CACHED_EVENT_STORE, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK],
         },
         readBackendsProvider,
         Lifecycle,

@@ -39,7 +39,10 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       for (const event of events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
       for (const [type, count] of byType) this.metrics.eventsAppended.inc({ type }, count);
     });
-    this.readModels.runner.onApplied((events) => this.states.observe(events));
+    this.readModels.runner.onApplied((events) => {
+      this.states.observe(events);
+      this.sweeper.observe(events);
+    });
     await this.readModels.runner.start();
     this.logger.log(
       { position: this.readModels.position, ms: Date.now() - started },

@@ -1,14 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { RecordedEvent } from '../../event-store/event-store.port';
 import { CachedEventStore } from '../../event-store/state-cache/cached-event-store';
-import { ReservationDoc } from '../../projections/reservations.projection';
-import { ReadModels } from '../../read/read-models';
 import { Clock } from '../../shared/clock';
 import { handleCommand } from '../../shared/command-handler';
 import { metadataAt } from '../../shared/metadata';
 import { PayReservationProcess } from '../payments/pay-reservation.process';
 import { HoldSeatsProcess, releaseSeats } from './hold-seats.process';
-import { reservationDecider, reservationStream } from './reservation.decider';
+import { OpenReservation, OpenReservations, UNREAD } from './open-reservations';
+import { ReservationState, reservationDecider, reservationStream } from './reservation.decider';
+import { SeatState, seatDecider, seatStream } from './seat.decider';
 
 const SETTLE_CONCURRENCY = 100;
 
@@ -21,20 +21,22 @@ const SETTLE_CONCURRENCY = 100;
  * flow by accident is harmless.
  */
 export class ReservationSweeper {
-  private readonly open = new Set<string>();
+  private readonly open = new OpenReservations();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly logger = new Logger('ReservationSweeper');
 
   constructor(
     private readonly store: CachedEventStore,
-    private readonly readModels: ReadModels,
     private readonly holds: HoldSeatsProcess,
     private readonly payments: PayReservationProcess,
     private readonly clock: Clock,
     private readonly settings: { tickMs: number; staleMs: number },
-  ) {
-    readModels.runner.onApplied((events) => this.track(events));
+  ) {}
+
+  /** The log, from before the oldest reservation that may still be open: it keeps the index current. */
+  observe(events: readonly RecordedEvent[]): void {
+    this.open.observe(events);
   }
 
   start(): void {
@@ -51,32 +53,24 @@ export class ReservationSweeper {
     return this.running;
   }
 
-  private track(events: readonly RecordedEvent[]): void {
-    for (const event of events) {
-      if (event.streamId.startsWith('Reservation-'))
-        this.open.add((event.data as { reservationId: string }).reservationId);
-    }
-  }
-
   private async sweepAll(): Promise<void> {
     const now = this.clock.now();
-    const due: ReservationDoc[] = [];
-    for (const reservationId of this.open) {
-      const doc = this.readModels.reservation(reservationId);
-      if (!doc) continue;
+    const due: OpenReservation[] = [];
+    for (const open of this.open.values()) {
+      const { phase, paymentInFlight, request } = open.state;
       // Most open reservations are live holds with nothing to do yet: skip them without a promise each.
-      if (doc.phase === 'held' && !doc.paymentInFlight && Date.parse(doc.expiresAt) > now.getTime()) continue;
-      due.push(doc);
+      if (phase === 'held' && !paymentInFlight && Date.parse(request!.expiresAt) > now.getTime()) continue;
+      due.push(open);
     }
     // Settled a slice at a time in parallel, so their appends share group commits
     // instead of waiting for one commit each: a rush expires thousands of holds a second.
     for (let i = 0; i < due.length; i += SETTLE_CONCURRENCY) {
       await Promise.all(
-        due.slice(i, i + SETTLE_CONCURRENCY).map(async (doc) => {
+        due.slice(i, i + SETTLE_CONCURRENCY).map(async (open) => {
           try {
-            if (await this.settle(doc, now)) this.open.delete(doc.reservationId);
+            if (await this.settle(open, now)) this.open.settled(open.reservationId);
           } catch (error) {
-            this.logger.warn({ err: error, reservationId: doc.reservationId }, 'could not settle reservation yet');
+            this.logger.warn({ err: error, reservationId: open.reservationId }, 'could not settle reservation yet');
           }
         }),
       );
@@ -84,43 +78,64 @@ export class ReservationSweeper {
   }
 
   /** Moves one reservation towards a final state; true once there is nothing left to do. */
-  private async settle(doc: ReservationDoc, now: Date): Promise<boolean> {
-    const metadata = metadataAt(now, doc.reservationId);
-    const stale = now.getTime() - doc.updatedAt >= this.settings.staleMs;
-    const expired = Date.parse(doc.expiresAt) <= now.getTime();
-    if (doc.paymentInFlight) {
-      if (stale) await this.payments.proceed(doc, doc.paymentInFlight, metadata).catch(() => undefined);
+  private async settle(open: OpenReservation, now: Date): Promise<boolean> {
+    const { reservationId } = open;
+    const state = open.state === UNREAD ? await this.read(reservationId) : open.state;
+    const request = state.request;
+    if (!request) return true;
+    const metadata = metadataAt(now, reservationId);
+    const stale = now.getTime() - open.updatedAt >= this.settings.staleMs;
+    const expired = Date.parse(request.expiresAt) <= now.getTime();
+    if (state.paymentInFlight) {
+      if (stale) await this.payments.proceed(request, state.paymentInFlight, metadata).catch(() => undefined);
       return false;
     }
-    switch (doc.phase) {
+    switch (state.phase) {
       case 'paid':
         return true;
       case 'pending':
-        if (stale) await this.holds.proceed(doc, metadata).catch(() => undefined);
+        if (stale) await this.holds.proceed(request, metadata).catch(() => undefined);
         return false;
       case 'held':
         if (!expired) return false;
-        await handleCommand(this.store, reservationStream(doc.reservationId), reservationDecider, {
+        await handleCommand(this.store, reservationStream(reservationId), reservationDecider, {
           type: 'ExpireReservation',
-          data: { reservationId: doc.reservationId },
+          data: { reservationId },
           metadata,
         });
         return false;
       default: {
-        const schedule = this.readModels.schedule(doc.scheduleId);
-        const stillHeld = doc.seatIds.filter((id) => schedule?.seats.get(id)?.holder === doc.reservationId);
+        const stillHeld = await this.seatsStillHeld(reservationId, request.seatIds);
         if (stillHeld.length === 0) return true;
-        if (doc.phase === 'expired' || stale) {
+        if (state.phase === 'expired' || stale) {
           await releaseSeats(
             this.store,
             stillHeld,
-            doc.reservationId,
-            doc.phase === 'expired' ? 'expired' : 'cancelled',
+            reservationId,
+            state.phase === 'expired' ? 'expired' : 'cancelled',
             metadata,
           );
         }
         return false;
       }
     }
+  }
+
+  private async read(reservationId: string): Promise<ReservationState> {
+    const { state } = await this.store.load<ReservationState>(reservationStream(reservationId), reservationDecider);
+    this.open.refresh(reservationId, state);
+    return state;
+  }
+
+  /** The seats whose latest hold is still this reservation's, from their streams (cached, or read). */
+  private async seatsStillHeld(reservationId: string, seatIds: readonly string[]): Promise<string[]> {
+    const states = await Promise.all(
+      seatIds.map(
+        async (seatId) =>
+          this.store.cached<SeatState>(seatStream(seatId)) ??
+          (await this.store.load<SeatState>(seatStream(seatId), seatDecider)),
+      ),
+    );
+    return seatIds.filter((_, i) => states[i].state.hold?.reservationId === reservationId && !states[i].state.soldTo);
   }
 }

@@ -1,0 +1,68 @@
+import type { RecordedEvent } from '../../event-store/event-store.port';
+import { ReservationEvent, ReservationState, reservationDecider } from './reservation.decider';
+
+export type OpenReservation = {
+  readonly reservationId: string;
+  readonly state: ReservationState;
+  /** When its last event was recorded (epoch ms): a flow silent for long is presumed orphaned. */
+  readonly updatedAt: number;
+};
+
+const RESERVATION = 'Reservation-';
+const evolve = (state: ReservationState, event: RecordedEvent) =>
+  reservationDecider.evolve(state, event as unknown as ReservationEvent);
+
+/**
+ * The sweeper's write-side index: every reservation not yet known to be
+ * settled, folded from the log with the reservation decider itself, so it is
+ * exactly the state the commands decide on. It holds only open reservations
+ * (a settled one is dropped), so its size follows the live holds, not the
+ * history.
+ */
+export class OpenReservations {
+  private readonly open = new Map<string, OpenReservation>();
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  observe(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (!event.streamId.startsWith(RESERVATION)) continue;
+      const reservationId = event.streamId.slice(RESERVATION.length);
+      const known = this.open.get(reservationId);
+      // A reservation first seen in the middle of its life (the index started after its request) is
+      // read from its stream when the sweeper reaches it.
+      const state = !known
+        ? event.type === 'ReservationRequested'
+          ? evolve(reservationDecider.initialState(), event)
+          : UNREAD
+        : known.state === UNREAD
+          ? UNREAD
+          : evolve(known.state, event);
+      this.open.set(reservationId, { reservationId, state, updatedAt: event.recordedAt.getTime() });
+    }
+  }
+
+  /** Replaces a reservation's folded state with one read from its stream. */
+  refresh(reservationId: string, state: ReservationState): void {
+    const known = this.open.get(reservationId);
+    if (known) this.open.set(reservationId, { ...known, state });
+  }
+
+  settled(reservationId: string): void {
+    this.open.delete(reservationId);
+  }
+
+  values(): IterableIterator<OpenReservation> {
+    return this.open.values();
+  }
+}
+
+/** Marks a reservation whose start this index did not see: its state must be read from the stream. */
+export const UNREAD: ReservationState = Object.freeze({
+  phase: 'none',
+  request: undefined,
+  paymentInFlight: undefined,
+  paidWith: undefined,
+});
