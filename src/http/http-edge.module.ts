@@ -8,13 +8,15 @@ import { IdempotencyStore } from './idempotency/idempotency.store';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { ProblemFilter } from './problem.filter';
+import { KnownUsers } from '../write/users/known-users';
 
 /**
  * Everything between the socket and the controllers: problem+json errors,
  * authentication, idempotent POSTs, metrics, health.
  *
- * Expects CONFIG (src/config.ts), SQL_CLIENT and READINESS (./tokens) to be
- * resolvable globally, e.g. from a @Global() CoreModule that AppModule imports.
+ * Expects CONFIG (src/config.ts), SQL_CLIENT and READINESS (./tokens), and
+ * EVENT_STORE and CLOCK (for the guard's KnownUsers), to be resolvable
+ * globally, e.g. from a @Global() CoreModule that AppModule imports.
  * It is @Global itself so any controller can inject TokenService and use
  * @QueueToken() (its pipe is built in the controller's module).
  * Then, between NestFactory.create and app.init(), call registerHttpMetrics and
@@ -28,6 +30,7 @@ import { ProblemFilter } from './problem.filter';
     IdempotencyStore,
     MetricsService,
     QueueTokenPipe,
+    KnownUsers,
     { provide: APP_FILTER, useClass: ProblemFilter },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],

@@ -125,7 +125,7 @@ describe('problem+json for every failure', () => {
   });
 
   it('reports zod issues with their paths and rejects unknown fields', async () => {
-    const access = new TokenService(edge.config).signAccess('user-1').accessToken;
+    const access = new TokenService(edge.config).signAccess({ userId: 'user-1', username: 'user-1' }).accessToken;
     const res = await inject({
       method: 'POST',
       url: '/v1/things',

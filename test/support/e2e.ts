@@ -180,11 +180,13 @@ export async function quickUsers(running: RunningApp, count: number, prefix = 'q
     const size = Math.min(batch, count - i);
     const made = await Promise.all(
       Array.from({ length: size }, async (_, j) => {
+        const username = `${prefix}${i + j}_${tag}`;
         const signup = await running.client.request('POST', '/v1/auth/signup', {
-          body: { username: `${prefix}${i + j}_${tag}`, password: 'correct horse battery' },
+          body: { username, password: 'correct horse battery' },
         });
         if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${JSON.stringify(signup.body)}`);
-        return new User(running.client, signup.body.userId, tokens.signAccess(signup.body.userId).accessToken);
+        const { userId } = signup.body as { userId: string };
+        return new User(running.client, userId, tokens.signAccess({ userId, username }).accessToken);
       }),
     );
     users.push(...made);

@@ -13,7 +13,9 @@ describe('AuthGuard and the auth decorators', () => {
     await edge.sql.close();
   });
 
-  const bearer = (userId: string) => ({ authorization: `Bearer ${tokens.signAccess(userId).accessToken}` });
+  const bearer = (userId: string) => ({
+    authorization: `Bearer ${tokens.signAccess({ userId, username: userId }).accessToken}`,
+  });
 
   it('requires a bearer token on routes not marked public', async () => {
     const res = await edge.app.inject({ method: 'GET', url: '/v1/things/t-1' });
@@ -34,6 +36,18 @@ describe('AuthGuard and the auth decorators', () => {
     const res = await edge.app.inject({ method: 'GET', url: '/v1/things/t-7', headers: bearer('user-42') });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id: 't-7', userId: 'user-42' });
+  });
+
+  it('refuses a validly signed token whose user does not exist (in the edge app, user u-1 is named u-1)', async () => {
+    for (const claims of [
+      { userId: 'ghost-1', username: 'u-1' },
+      { userId: 'u-1', username: 'nobody' },
+    ]) {
+      const authorization = `Bearer ${tokens.signAccess(claims).accessToken}`;
+      const res = await edge.app.inject({ method: 'GET', url: '/v1/things/t-1', headers: { authorization } });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+    }
   });
 
   it('opens @Public() routes to anyone', async () => {
@@ -73,7 +87,7 @@ describe('AuthGuard and the auth decorators', () => {
       const cases = [
         {},
         { 'x-queue-token': 'garbage' },
-        { 'x-queue-token': tokens.signAccess('u-1').accessToken },
+        { 'x-queue-token': tokens.signAccess({ userId: 'u-1', username: 'u-1' }).accessToken },
         { 'x-queue-token': queueToken('u-2') },
       ];
       for (const extra of cases) {

@@ -2,7 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../shared/domain-error';
 
-export type RequestUser = { readonly userId: string };
+export type RequestUser = { readonly userId: string; readonly username: string };
 
 /** What AuthGuard leaves on the request once the bearer token checks out. */
 export type AuthenticatedRequest = FastifyRequest & { user?: RequestUser };

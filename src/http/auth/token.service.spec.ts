@@ -5,6 +5,7 @@ import { TokenService } from './token.service';
 
 const config = loadConfig({ JWT_SECRET: 'a-test-secret-of-enough-length', ACCESS_TOKEN_TTL_SECONDS: '60' });
 const tokens = new TokenService(config);
+const alice = { userId: 'user-1', username: 'alice' };
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -17,9 +18,9 @@ const codeOf = (fn: () => unknown): string | undefined => {
 
 describe('TokenService', () => {
   it('signs an access token that verifies back to its user and expires after the configured TTL', () => {
-    const { accessToken, expiresIn } = tokens.signAccess('user-1');
+    const { accessToken, expiresIn } = tokens.signAccess(alice);
     expect(expiresIn).toBe(60);
-    expect(tokens.verifyAccess(accessToken)).toEqual({ userId: 'user-1' });
+    expect(tokens.verifyAccess(accessToken)).toEqual(alice);
     const claims = jwt.decode(accessToken) as jwt.JwtPayload;
     expect(claims.exp! - claims.iat!).toBe(60);
     expect(jwt.decode(accessToken, { complete: true })?.header.alg).toBe('HS256');
@@ -36,13 +37,32 @@ describe('TokenService', () => {
     }
   });
 
+  it('refuses a validly signed access token without exp, without iat, issued in the future or naming no username', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: object, options: jwt.SignOptions = {}) =>
+      jwt.sign({ typ: 'access', ...claims }, config.jwtSecret, { subject: 'user-1', ...options });
+    const cases = {
+      noExp: sign({ username: 'alice' }),
+      noIat: sign({ username: 'alice', exp: now + 60 }, { noTimestamp: true }),
+      future: sign({ username: 'alice', iat: now + 3600, exp: now + 7200 }),
+      noUsername: sign({}, { expiresIn: 60 }),
+      emptyUsername: sign({ username: '' }, { expiresIn: 60 }),
+      numberUsername: sign({ username: 42 }, { expiresIn: 60 }),
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      expect({ name, code: codeOf(() => tokens.verifyAccess(token)) }).toEqual({ name, code: 'UNAUTHENTICATED' });
+    }
+    // The same claims with exp and iat are fine: it is their absence that is refused.
+    expect(tokens.verifyAccess(sign({ username: 'alice' }, { expiresIn: 60 }))).toEqual(alice);
+  });
+
   it('refuses a token it accepted before once the token has expired', () => {
     jest.useFakeTimers({ now: new Date('2027-01-01T00:00:00Z') });
     try {
-      const { accessToken } = tokens.signAccess('user-1');
-      expect(tokens.verifyAccess(accessToken)).toEqual({ userId: 'user-1' });
+      const { accessToken } = tokens.signAccess(alice);
+      expect(tokens.verifyAccess(accessToken)).toEqual(alice);
       jest.setSystemTime(new Date('2027-01-01T00:00:59Z'));
-      expect(tokens.verifyAccess(accessToken)).toEqual({ userId: 'user-1' });
+      expect(tokens.verifyAccess(accessToken)).toEqual(alice);
       jest.setSystemTime(new Date('2027-01-01T00:01:00Z'));
       expect(codeOf(() => tokens.verifyAccess(accessToken))).toBe('UNAUTHENTICATED');
     } finally {
@@ -60,7 +80,7 @@ describe('TokenService', () => {
 
   it('never accepts one kind of token as the other', () => {
     const queue = tokens.signQueue({ userId: 'user-1', concertId: 'c-1', entryId: 'e-1' });
-    const { accessToken } = tokens.signAccess('user-1');
+    const { accessToken } = tokens.signAccess(alice);
     expect(codeOf(() => tokens.verifyAccess(queue))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => tokens.verifyQueue(accessToken))).toBe('INVALID_QUEUE_TOKEN');
   });

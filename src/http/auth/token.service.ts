@@ -5,10 +5,14 @@ import { AppConfig, CONFIG } from '../../config';
 import { DomainError } from '../../shared/domain-error';
 
 export type AccessToken = { readonly accessToken: string; readonly expiresIn: number };
+/** Who an access token speaks for: the user id (`sub`) and the username it was issued to. */
+export type AccessClaims = { readonly userId: string; readonly username: string };
 export type QueueTokenClaims = { readonly userId: string; readonly concertId: string; readonly entryId: string };
 
 const ALGORITHM = 'HS256';
 const VERIFIED_TOKENS = 100_000;
+/** Clocks of instances behind one balancer drift a little; a token issued further ahead than this is refused. */
+const ISSUED_AT_LEEWAY_SECONDS = 60;
 
 type Claims = jwt.JwtPayload & { sub: string };
 
@@ -27,9 +31,13 @@ export class TokenService {
     this.key = createSecretKey(Buffer.from(config.jwtSecret));
   }
 
-  signAccess(userId: string): AccessToken {
+  /**
+   * The username rides along so that the guard can check, on the user's own
+   * stream (`Username-{name}`), that the user exists and is the token's `sub`.
+   */
+  signAccess({ userId, username }: AccessClaims): AccessToken {
     const expiresIn = this.config.accessTokenTtlSeconds;
-    const accessToken = jwt.sign({ typ: 'access' }, this.key, {
+    const accessToken = jwt.sign({ typ: 'access', username }, this.key, {
       algorithm: ALGORITHM,
       subject: userId,
       expiresIn,
@@ -37,10 +45,25 @@ export class TokenService {
     return { accessToken, expiresIn };
   }
 
-  verifyAccess(token: string): { userId: string } {
+  /**
+   * An access token means what it says: it must expire (`exp`), say when it
+   * was issued (`iat`, not in the future) and name its user. Whether that
+   * user exists is the AuthGuard's question (KnownUsers), not this one's.
+   */
+  verifyAccess(token: string): AccessClaims {
     const claims = this.verify(token, 'access');
-    if (!claims) throw new DomainError('UNAUTHENTICATED', 'access token is missing, invalid or expired');
-    return { userId: claims.sub };
+    const now = Math.floor(Date.now() / 1000);
+    if (
+      !claims ||
+      typeof claims.exp !== 'number' ||
+      typeof claims.iat !== 'number' ||
+      claims.iat > now + ISSUED_AT_LEEWAY_SECONDS ||
+      typeof claims.username !== 'string' ||
+      claims.username === ''
+    ) {
+      throw new DomainError('UNAUTHENTICATED', 'access token is missing, invalid or expired');
+    }
+    return { userId: claims.sub, username: claims.username };
   }
 
   /**

@@ -8,7 +8,7 @@ describe('Idempotency-Key on POST', () => {
   beforeAll(async () => {
     edge = await createEdgeTestApp();
     const tokens = edge.app.get(TokenService);
-    bearer = (userId) => ({ authorization: `Bearer ${tokens.signAccess(userId).accessToken}` });
+    bearer = (userId) => ({ authorization: `Bearer ${tokens.signAccess({ userId, username: userId }).accessToken}` });
   });
   afterAll(async () => {
     await edge.app.close();

@@ -20,7 +20,7 @@ describe('GET /metrics', () => {
   };
 
   it('times requests by route pattern, never by raw URL', async () => {
-    const { accessToken } = edge.app.get(TokenService).signAccess('u-1');
+    const { accessToken } = edge.app.get(TokenService).signAccess({ userId: 'u-1', username: 'u-1' });
     await edge.app.inject({
       method: 'GET',
       url: '/v1/things/t-123',

@@ -7,6 +7,8 @@ import { AppConfig, CONFIG, loadConfig } from '../../config';
 import { openPgliteClient } from '../../event-store/pglite.client';
 import { SCHEMA_SQL } from '../../event-store/schema.sql';
 import type { SqlClient } from '../../event-store/sql-client';
+import { EVENT_STORE, EventStore, RecordedEvent } from '../../event-store/event-store.port';
+import { CLOCK, systemClock } from '../../shared/clock';
 import { DomainError, ErrorCode } from '../../shared/domain-error';
 import { AdminOnly } from '../auth/admin-only.decorator';
 import { CurrentUser } from '../auth/current-user.decorator';
@@ -143,8 +145,10 @@ export async function createEdgeTestApp(
       { provide: SQL_CLIENT, useValue: sql },
       { provide: READINESS, useValue: probe },
       { provide: Calls, useValue: calls },
+      { provide: EVENT_STORE, useValue: everyoneSignedUp },
+      { provide: CLOCK, useValue: systemClock },
     ],
-    exports: [CONFIG, SQL_CLIENT, READINESS, Calls],
+    exports: [CONFIG, SQL_CLIENT, READINESS, Calls, EVENT_STORE, CLOCK],
   })
   class TestCoreModule {}
 
@@ -165,6 +169,30 @@ export async function createEdgeTestApp(
   await app.getHttpAdapter().getInstance().ready();
   return { app, config, sql, calls, readiness };
 }
+
+/**
+ * The edge app has no write side: every user is signed up under their own id,
+ * so a token for `{ userId: 'u-1', username: 'u-1' }` names a real user and
+ * any other pairing a ghost. Only what the guard's KnownUsers reads is here.
+ */
+const everyoneSignedUp = {
+  readStream: async (streamId: string): Promise<RecordedEvent[]> => {
+    const name = streamId.slice('Username-'.length);
+    const data = { userId: name, username: name, passwordHash: '' };
+    return [
+      {
+        id: name,
+        streamId,
+        revision: 0,
+        position: 1,
+        type: 'UserRegistered',
+        data,
+        metadata: {},
+        recordedAt: new Date(0),
+      },
+    ];
+  },
+} as Partial<EventStore> as EventStore;
 
 export async function openMigratedPglite(): Promise<SqlClient> {
   const sql = await openPgliteClient(undefined);

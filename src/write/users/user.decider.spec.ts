@@ -29,10 +29,11 @@ describe('user decider', () => {
     );
   });
 
-  it('evolves to the registered user id and password hash', () => {
+  it('evolves to the registered user id, username and password hash', () => {
     expect(userDecider.evolve(userDecider.initialState(), registered('u1', 'alice'))).toEqual({
       status: 'registered',
       userId: 'u1',
+      username: 'alice',
       passwordHash: 'hash-of-u1',
     });
   });

@@ -12,14 +12,25 @@ export type UserCommand = RegisterUser;
 
 export type UserState =
   | { readonly status: 'unclaimed' }
-  | { readonly status: 'registered'; readonly userId: string; readonly passwordHash: string };
+  | {
+      readonly status: 'registered';
+      readonly userId: string;
+      /** As it was signed up (the stream id is its lower-case form). */
+      readonly username: string;
+      readonly passwordHash: string;
+    };
 
 export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
   initialState: () => ({ status: 'unclaimed' }),
   evolve: (_state, event) => {
     switch (event.type) {
       case 'UserRegistered':
-        return { status: 'registered', userId: event.data.userId, passwordHash: event.data.passwordHash };
+        return {
+          status: 'registered',
+          userId: event.data.userId,
+          username: event.data.username,
+          passwordHash: event.data.passwordHash,
+        };
       default:
         return assertNever(event.type);
     }

@@ -31,7 +31,7 @@ export class LogInHandler implements ICommandHandler<LogIn> {
     if (state.status !== 'registered' || !valid) {
       throw new DomainError('INVALID_CREDENTIALS', 'username or password is wrong');
     }
-    const { accessToken, expiresIn } = this.tokens.signAccess(state.userId);
+    const { accessToken, expiresIn } = this.tokens.signAccess({ userId: state.userId, username: state.username });
     return { accessToken, userId: state.userId, expiresIn };
   }
 }
