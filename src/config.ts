@@ -33,7 +33,28 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   STATE_CACHE_MB: positiveInt(256),
   INSTANCE_ID: z.string().default(`${process.pid}-${randomBytes(3).toString('hex')}`),
+  AUTH_THROTTLE_WINDOW_SECONDS: positiveInt(900),
+  AUTH_THROTTLE_PER_ACCOUNT: positiveInt(10),
+  AUTH_THROTTLE_LOGIN_PER_ADDRESS: positiveInt(100),
+  AUTH_THROTTLE_SIGNUP_PER_ADDRESS: positiveInt(30),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9A-Fa-f.:/, ]+)$/, 'true, false, a hop count or a list of proxy addresses')
+    .default('false')
+    .transform(trustProxyOf),
 });
+
+/** Fastify's trustProxy: whom to believe about X-Forwarded-For (the client address the throttles count). */
+function trustProxyOf(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .join(',');
+}
 
 export type AppConfig = {
   readonly port: number;
@@ -67,6 +88,19 @@ export type AppConfig = {
   readonly instanceId: string;
   /** Memory budget of the write side's stream-state cache, in bytes. */
   readonly stateCacheBytes: number;
+  /**
+   * Login and signup attempts allowed per window, per account (the username
+   * asked for) and per client address, each route counted on its own.
+   * Production counts in Redis, so the limits hold across instances.
+   */
+  readonly authThrottle: {
+    readonly windowSeconds: number;
+    readonly perAccount: number;
+    readonly loginPerAddress: number;
+    readonly signupPerAddress: number;
+  };
+  /** Which proxies' X-Forwarded-For to believe (Fastify's trustProxy); false: the socket's address is the client. */
+  readonly trustProxy: boolean | number | string;
 };
 
 /** Reads the environment once at start; a bad value stops the process with a clear message. */
@@ -116,6 +150,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: e.LOG_LEVEL,
     instanceId: e.INSTANCE_ID,
     stateCacheBytes: e.STATE_CACHE_MB * 1024 * 1024,
+    authThrottle: {
+      windowSeconds: e.AUTH_THROTTLE_WINDOW_SECONDS,
+      perAccount: e.AUTH_THROTTLE_PER_ACCOUNT,
+      loginPerAddress: e.AUTH_THROTTLE_LOGIN_PER_ADDRESS,
+      signupPerAddress: e.AUTH_THROTTLE_SIGNUP_PER_ADDRESS,
+    },
+    trustProxy: e.TRUST_PROXY,
     ...overrides,
   };
 }

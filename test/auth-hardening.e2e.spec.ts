@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { loadConfig } from '../src/config';
 import { RunningApp, startApp } from './support/app';
-import { User } from './support/client';
-import { eventStoreOf, expectProblem, freshDataDir, removeDataDirs } from './support/e2e';
+import { Client, Response, User } from './support/client';
+import { eventStoreOf, expectProblem, freshDataDir, pollUntil, removeDataDirs } from './support/e2e';
 
 const SECRET = 'test-jwt-secret-0123456789abcdef'; // startApp's JWT_SECRET
+const PASSWORD = 'correct horse battery';
+const DEFAULTS = loadConfig({}).authThrottle;
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const signed = (claims: object, options: jwt.SignOptions) =>
@@ -96,5 +99,101 @@ describe('access tokens mean what they say (issue 12, item 3)', () => {
     } finally {
       readStream.mockRestore();
     }
+  });
+});
+
+describe('login and signup throttles (issue 12, item 4)', () => {
+  const WINDOW_SECONDS = 5;
+  let running: RunningApp;
+
+  const logIn = (client: Client, username: string, password: string) =>
+    client.request('POST', '/v1/auth/login', { body: { username, password } });
+  const signUp = (client: Client, username: string) =>
+    client.request('POST', '/v1/auth/signup', { body: { username, password: PASSWORD } });
+  const retryAfterOf = (response: Response) => Number(response.headers.get('retry-after'));
+
+  afterEach(async () => {
+    await running?.close();
+  });
+  afterAll(() => removeDataDirs());
+
+  it('with the default per-account limit, 30 wrong passwords in a row end in 429; after the window the right one works', async () => {
+    // The default limits, in a short window (and an address limit of its own, not under test here).
+    running = await startApp({
+      DATA_DIR: await freshDataDir(),
+      AUTH_THROTTLE_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      AUTH_THROTTLE_PER_ACCOUNT: String(DEFAULTS.perAccount),
+      AUTH_THROTTLE_LOGIN_PER_ADDRESS: '1000',
+    });
+    const name = `victim_${Math.random().toString(36).slice(2, 8)}`;
+    expect((await signUp(running.client, name)).status).toBe(201);
+
+    const wrong: Response[] = [];
+    for (let i = 0; i < 30; i++) wrong.push(await logIn(running.client, name, `wrong password ${i}`));
+    const statuses = wrong.map((r) => r.status);
+    expect(statuses).toEqual([
+      ...Array<number>(DEFAULTS.perAccount).fill(401),
+      ...Array<number>(30 - DEFAULTS.perAccount).fill(429),
+    ]);
+    const last = wrong[29];
+    expectProblem(last, 429, 'TOO_MANY_REQUESTS');
+    expect(retryAfterOf(last)).toBeGreaterThanOrEqual(1);
+    expect(retryAfterOf(last)).toBeLessThanOrEqual(WINDOW_SECONDS);
+
+    // The right password is refused too while the account is throttled, whatever the case of its name...
+    expectProblem(await logIn(running.client, name.toUpperCase(), PASSWORD), 429, 'TOO_MANY_REQUESTS');
+    // ...but another account is not.
+    const other = `other_${Math.random().toString(36).slice(2, 8)}`;
+    expect((await signUp(running.client, other)).status).toBe(201);
+    expect((await logIn(running.client, other, PASSWORD)).status).toBe(200);
+
+    // Once the window has passed, the right password logs in.
+    const after = await pollUntil(
+      () => logIn(running.client, name, PASSWORD),
+      (r) => r.status !== 429,
+      (WINDOW_SECONDS + 5) * 1000,
+      250,
+    );
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ accessToken: expect.any(String) });
+  });
+
+  it('limits logins and signups per client address, whatever the accounts, each route on its own', async () => {
+    running = await startApp({
+      DATA_DIR: await freshDataDir(),
+      AUTH_THROTTLE_WINDOW_SECONDS: '600',
+      AUTH_THROTTLE_PER_ACCOUNT: '1000',
+      AUTH_THROTTLE_LOGIN_PER_ADDRESS: '6',
+      AUTH_THROTTLE_SIGNUP_PER_ADDRESS: '4',
+    });
+    const tag = Math.random().toString(36).slice(2, 8);
+    const signups: Response[] = [];
+    for (let i = 0; i < 6; i++) signups.push(await signUp(running.client, `addr${i}_${tag}`));
+    expect(signups.map((r) => r.status)).toEqual([201, 201, 201, 201, 429, 429]);
+    expectProblem(signups[4], 429, 'TOO_MANY_REQUESTS');
+    expect(retryAfterOf(signups[4])).toBeGreaterThanOrEqual(1);
+
+    // Each login names a different account, so only the address limit can stop them.
+    const logins: Response[] = [];
+    for (let i = 0; i < 8; i++) logins.push(await logIn(running.client, `addr${i % 4}_${tag}`, PASSWORD));
+    expect(logins.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
+    expectProblem(logins[6], 429, 'TOO_MANY_REQUESTS');
+    expect(retryAfterOf(logins[6])).toBeGreaterThan(500);
+
+    // Other routes are not throttled, and the users' tokens still work.
+    const user = new User(running.client, logins[0].body.userId, logins[0].body.accessToken);
+    expect((await user.call('GET', '/v1/wallet')).status).toBe(200);
+  });
+
+  it('refuses a flood before hashing anything: the 429 comes without the signup being written', async () => {
+    running = await startApp({
+      DATA_DIR: await freshDataDir(),
+      AUTH_THROTTLE_SIGNUP_PER_ADDRESS: '1',
+    });
+    const tag = Math.random().toString(36).slice(2, 8);
+    expect((await signUp(running.client, `first_${tag}`)).status).toBe(201);
+    const head = await eventStoreOf(running).headPosition();
+    expectProblem(await signUp(running.client, `second_${tag}`), 429, 'TOO_MANY_REQUESTS');
+    expect(await eventStoreOf(running).headPosition()).toBe(head);
   });
 });

@@ -56,6 +56,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
+  TOO_MANY_REQUESTS: 429,
   READ_MODEL_STALE: 503,
   READ_MODEL_UNAVAILABLE: 503,
   SERVICE_UNAVAILABLE: 503,
@@ -140,9 +141,9 @@ function respond(
   const core = { type: typeOf(code), title: titleOf(code), status, detail, code };
   // Extra members follow the core ones and can never overwrite them.
   const body: Problem = { ...core, ...Object.fromEntries(Object.entries(extra).filter(([k]) => !(k in core))) };
-  // A breaker that knows when it will probe again says so; other trouble suggests a second.
+  // A breaker (or a throttle) that knows when it will let through again says so; other trouble suggests a second.
   const retryAfter = typeof extra.retryAfterSeconds === 'number' ? extra.retryAfterSeconds : RETRY_AFTER_SECONDS;
-  const headers: Record<string, string> = status === 503 ? { 'retry-after': String(retryAfter) } : {};
+  const headers: Record<string, string> = status === 503 || status === 429 ? { 'retry-after': String(retryAfter) } : {};
   return { status, body, headers, unexpected };
 }
 

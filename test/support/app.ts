@@ -17,6 +17,13 @@ export type RunningApp = {
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
+/** Login and signup limits no suite reaches (the defaults would refuse a suite's hundreds of users from one address). */
+export const GENEROUS_AUTH_THROTTLES = {
+  AUTH_THROTTLE_PER_ACCOUNT: '1000000',
+  AUTH_THROTTLE_LOGIN_PER_ADDRESS: '1000000',
+  AUTH_THROTTLE_SIGNUP_PER_ADDRESS: '1000000',
+};
+
 /** Starts the whole service on a free port; by default embedded, on a fresh DATA_DIR. */
 export async function startApp(env: Record<string, string> = {}, options: CoreOptions = {}): Promise<RunningApp> {
   const config = loadConfig({
@@ -26,6 +33,8 @@ export async function startApp(env: Record<string, string> = {}, options: CoreOp
     LOG_LEVEL: 'warn',
     PORT: '0',
     HOST: '127.0.0.1',
+    // Suites sign up and log in many users from 127.0.0.1; the throttle suites set their own limits.
+    ...GENEROUS_AUTH_THROTTLES,
     ...env,
   });
   const app = await createApp(config, { tickMs: 50, staleFlowMs: 300, ...options });

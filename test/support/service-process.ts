@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { GENEROUS_AUTH_THROTTLES } from './app';
 import { freePort } from './private-services';
 
 const ROOT = join(__dirname, '..', '..');
@@ -19,7 +20,14 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
     ['-r', join(ROOT, 'test', 'support', 'ts-register.js'), join(ROOT, 'src', 'main.ts')],
     {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+      env: {
+        ...GENEROUS_AUTH_THROTTLES,
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
