@@ -22,7 +22,7 @@ export async function createApp(config: AppConfig, options: CoreOptions = {}): P
   const adapter = new FastifyAdapter({
     ...edgeFastifyOptions(),
     bodyLimit: BODY_LIMIT,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     genReqId: requestIdOf,
   });
   registerFastifyErrorHandling(adapter.getInstance());
