@@ -37,12 +37,31 @@ const schema = z.object({
   AUTH_THROTTLE_PER_ACCOUNT: positiveInt(10),
   AUTH_THROTTLE_LOGIN_PER_ADDRESS: positiveInt(100),
   AUTH_THROTTLE_SIGNUP_PER_ADDRESS: positiveInt(30),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().refine(isOrigin, { message: 'each origin is scheme://host[:port], nothing more' }))),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|\d{1,2}|[0-9A-Fa-f.:/, ]+)$/, 'true, false, a hop count or a list of proxy addresses')
     .default('false')
     .transform(trustProxyOf),
 });
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 /** Fastify's trustProxy: whom to believe about X-Forwarded-For (the client address the throttles count). */
 function trustProxyOf(value: string): boolean | number | string {
@@ -99,6 +118,8 @@ export type AppConfig = {
     readonly loginPerAddress: number;
     readonly signupPerAddress: number;
   };
+  /** Origins a browser may call the API from; empty (the default) sends no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
   /** Which proxies' X-Forwarded-For to believe (Fastify's trustProxy); false: the socket's address is the client. */
   readonly trustProxy: boolean | number | string;
 };
@@ -156,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       loginPerAddress: e.AUTH_THROTTLE_LOGIN_PER_ADDRESS,
       signupPerAddress: e.AUTH_THROTTLE_SIGNUP_PER_ADDRESS,
     },
+    corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY,
     ...overrides,
   };

@@ -1,10 +1,95 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../../config';
 import { registerAuthThrottles } from './auth-throttle';
 
-/** Security headers, CORS and the login/signup throttles, registered before app.init(). */
+/** The OpenAPI UI and its assets (setupOpenApi): the only HTML this service serves. */
+const DOCS_PREFIX = '/docs';
+
+/**
+ * An API answers JSON, so a browser that renders one anyway may load nothing
+ * and be framed by nobody (the OWASP REST recommendation).
+ */
+const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
+
+/**
+ * Swagger UI loads its scripts from /docs (no inline script), styles itself
+ * inline and draws icons as data: URLs, and "Try it out" calls this origin.
+ * Helmet's default would also upgrade every request to https, which breaks
+ * the UI served over plain http from anywhere but localhost.
+ */
+const DOCS_CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+/** What a browser may send and read cross-origin, when CORS_ORIGINS allows an origin at all. */
+const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-queue-token', 'x-min-position'];
+const CORS_EXPOSED_HEADERS = ['x-event-position', 'retry-after', 'x-data-stale', 'age', 'idempotent-replayed'];
+
+/**
+ * Security headers, CORS and the login/signup throttles, registered before
+ * app.init() so that every route Nest adds then (and its error answers) gets them.
+ */
 export async function registerSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  await registerHeaders(fastify);
+  if (config.corsOrigins.length > 0) {
+    await fastify.register(cors, {
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: CORS_REQUEST_HEADERS,
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      // Bearer tokens, not cookies: a cross-origin request never needs credentials mode.
+      credentials: false,
+      maxAge: 600,
+    });
+  }
   await registerAuthThrottles(fastify, config);
+}
+
+/**
+ * Helmet's headers on every answer (nosniff, no framing, no referrer, ...)
+ * with a CSP for an API, relaxed for the docs UI only; and `Cache-Control:
+ * no-store` on every answer, so no tokens, balances or problem documents are
+ * kept by a browser or a proxy. Helmet sets its headers as the request comes
+ * in, so error answers (problem+json, 404s) carry them too.
+ */
+async function registerHeaders(fastify: FastifyInstance): Promise<void> {
+  fastify.addHook('onRoute', (route) => {
+    if (isDocs(route.url)) {
+      route.config = Object.assign(route.config ?? {}, { helmet: { contentSecurityPolicy: DOCS_CSP } });
+    }
+  });
+  await fastify.register(helmet, {
+    global: true,
+    contentSecurityPolicy: API_CSP,
+    frameguard: { action: 'deny' },
+  });
+  // On the socket's response itself, before Fastify sees the request: so even the answers Fastify gives
+  // before any hook runs (a URL its router cannot parse) carry them. A route that may be cached (the
+  // docs' static assets) sets its own Cache-Control, which wins.
+  fastify.server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    response.setHeader('x-content-type-options', 'nosniff');
+    response.setHeader('cache-control', 'no-store');
+  });
+}
+
+function isDocs(url: string): boolean {
+  const path = url.split('?', 1)[0];
+  return path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
 }
