@@ -197,6 +197,15 @@ describe('malformed requests are refused cleanly and write nothing', () => {
       expect: VALIDATION,
     },
     {
+      // Login takes a username by the signup rule (one schema): no account can have any other.
+      name: 'login: username outside the signup rule',
+      method: 'POST',
+      path: '/v1/auth/login',
+      json: { username: 'bad name!', password: 'long enough pw' },
+      as: 'anonymous',
+      expect: VALIDATION,
+    },
+    {
       name: 'login: password not a string',
       method: 'POST',
       path: '/v1/auth/login',
@@ -266,6 +275,10 @@ describe('malformed requests are refused cleanly and write nothing', () => {
     }),
     charge('constructor.prototype key', {
       raw: '{"amount":1,"constructor":{"prototype":{"admin":true}}}',
+      headers: { 'content-type': 'application/json' },
+    }),
+    charge('amount key repeated (the last one would win)', {
+      raw: '{"amount":-5,"amount":1}',
       headers: { 'content-type': 'application/json' },
     }),
     charge('no body', {}),

@@ -10,12 +10,11 @@ import { withPosition } from '../respond';
 import { LogIn } from './log-in/log-in.handler';
 import { SignUp } from './sign-up/sign-up.handler';
 
-const signUpBody = z.strictObject({
-  username: z.string().regex(/^[a-zA-Z0-9_.-]{3,32}$/, 'username is 3-32 characters of a-z A-Z 0-9 _ . -'),
-  password: z.string().min(8).max(128),
-});
-// Login does not reveal the signup rules: any strings get a 401 when they do not match.
-const logInBody = z.strictObject({ username: z.string().max(256), password: z.string().max(1024) });
+// One rule for a username, wherever one arrives: no account can have a name outside it, so login need not look one up.
+const username = z.string().regex(/^[a-zA-Z0-9_.-]{3,32}$/, 'username is 3-32 characters of a-z A-Z 0-9 _ . -');
+const signUpBody = z.strictObject({ username, password: z.string().min(8).max(128) });
+// A wrong password of any length up to the bound is a 401, as for an unknown user: login does not reveal the password rules.
+const logInBody = z.strictObject({ username, password: z.string().max(1024) });
 
 @ApiTags('auth')
 @Controller('v1/auth')
