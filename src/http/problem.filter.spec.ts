@@ -45,7 +45,8 @@ describe('problem+json for every failure', () => {
         hint: 'extra member',
       });
       expect(Object.keys(res.json())).toEqual(['type', 'title', 'status', 'detail', 'code', 'hint']);
-      if (status === 503) expect(res.headers['retry-after']).toBe('1');
+      // Unavailable and throttled answers say when to come back.
+      if (status === 503 || status === 429) expect(res.headers['retry-after']).toBe('1');
       else expect(res.headers['retry-after']).toBeUndefined();
     },
   );
