@@ -30,6 +30,8 @@ export async function createApp(config: AppConfig, options: CoreOptions = {}): P
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // registerInputRules installed the JSON parser; Nest's own would clash with it at init.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
