@@ -13,7 +13,6 @@ import { IdempotencyStore } from '../http/idempotency/idempotency.store';
 import { registerInputRules } from '../http/input/input-rules';
 import { registerSecurity } from '../http/security/security';
 import { registerMinPosition } from '../read/min-position.hook';
-import { READ_MODELS } from '../read/read-models';
 import { AppModule } from './app.module';
 import { CoreOptions } from './core.module';
 
@@ -39,7 +38,7 @@ export async function createApp(config: AppConfig, options: CoreOptions = {}): P
   registerHttpMetrics(adapter.getInstance(), app.get(MetricsService));
   registerRequestLogging(adapter.getInstance());
   registerIdempotency(adapter.getInstance(), app.get(IdempotencyStore), app.get(TokenService));
-  registerMinPosition(adapter.getInstance(), app.get(READ_MODELS));
+  registerMinPosition(adapter.getInstance());
   setupOpenApi(app);
   await app.init();
   return app;

@@ -136,13 +136,16 @@ export function openExternalBackends(
         return queueStore.reads;
       },
       breaker: queueBreaker,
+      tracker: queueStore,
+      remote: true,
     },
     documents: {
       get reads() {
         return documentStore.reads;
       },
       breaker: documentBreaker,
-      progress: documentStore,
+      tracker: documentStore,
+      remote: true,
     },
     stores: [queueStore.variants, documentStore.variants],
     runners,

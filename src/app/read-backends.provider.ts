@@ -22,8 +22,8 @@ export const readBackendsProvider: Provider = {
     }
     const breaker = breakerFor('memory', metrics, logger);
     const backends: ReadBackends = {
-      queue: { reads: new InMemoryQueueReads(readModels.documents), breaker },
-      documents: { reads: new InMemoryDocumentReads(readModels.documents), breaker },
+      queue: { reads: new InMemoryQueueReads(readModels.documents), breaker, tracker: readModels.runner },
+      documents: { reads: new InMemoryDocumentReads(readModels.documents), breaker, tracker: readModels.runner },
       runners: [],
       breakers: [breaker],
       close: async () => breaker.shutdown(),

@@ -5,8 +5,7 @@ import { ConcertDoc, ScheduleDoc, scheduleIdOfSeat } from '../projections/catalo
 import { QueueDoc, QueueEntryDoc } from '../projections/queue.projection';
 import { ReservationDoc } from '../projections/reservations.projection';
 import { WalletDoc } from '../projections/wallets.projection';
-import { DomainError } from '../shared/domain-error';
-import { ProgressTracker, waitForAll } from './read-progress';
+import { ProgressTracker } from './read-progress';
 
 export const READ_MODELS = Symbol('READ_MODELS');
 
@@ -16,13 +15,13 @@ const OWN_WRITE_SHARED_WAIT_MS = 100;
 /** About a second of writes at the rate the holds benchmark drives. */
 const OWN_WRITE_MAX_BEHIND = 2_000;
 
-/** How long a query waits for `X-Min-Position` before answering 503 READ_MODEL_STALE. */
+/** The most a query waits for `X-Min-Position` before answering 503 READ_MODEL_STALE (see GuardedReads). */
 export const MIN_POSITION_WAIT_MS = 2_000;
 
 /**
- * Typed access to the in-process read models (the process managers and the
- * access checks use them in every profile), and read-your-writes waiting over
- * every store queries read: these, plus Redis and MongoDB in production.
+ * Typed access to the in-process read models (the process managers use them
+ * in every profile), and how far every store queries read has got: these,
+ * plus Redis and MongoDB in production. A query's own waits are GuardedReads'.
  */
 export class ReadModels {
   private readonly trackers: ProgressTracker[];
@@ -48,11 +47,6 @@ export class ReadModels {
     return Math.min(...this.trackers.map((t) => t.position));
   }
 
-  /** Resolves true once every store has applied `position`, false after `timeoutMs`. */
-  settle(position: number, timeoutMs: number): Promise<boolean> {
-    return waitForAll(this.trackers, position, timeoutMs);
-  }
-
   /**
    * What a command waits for before it answers, so its client reads its own
    * write on any instance without X-Min-Position: the in-process models
@@ -71,20 +65,6 @@ export class ReadModels {
             : undefined,
       ),
     );
-  }
-
-  async atLeast(position: number | undefined): Promise<void> {
-    if (position === undefined || position <= this.position) return;
-    if (!(await this.settle(position, MIN_POSITION_WAIT_MS))) {
-      throw new DomainError('READ_MODEL_STALE', `read model has not reached position ${position} yet`, {
-        position: this.position,
-      });
-    }
-  }
-
-  /** Waits (bounded) until every store has applied what was written before this call. */
-  async catchUp(store: EventStore): Promise<void> {
-    await this.settle(await store.headPosition(), MIN_POSITION_WAIT_MS);
   }
 
   /**

@@ -1,5 +1,9 @@
 import type { Answer } from './breakers/read-breaker';
+import type { Deadline } from './read-deadline';
 import type { ProgressTracker } from './read-progress';
+
+/** How long a request may queue behind a read another request started, and what it answers if that is too long. */
+export type Patience<T> = { readonly deadline: Deadline; readonly late: () => Answer<T> };
 
 /**
  * Answers everybody asks for at once in a rush (a schedule's seat map, a
@@ -8,6 +12,8 @@ import type { ProgressTracker } from './read-progress';
  * time, so a hold expiring shows up within that). One store read serves every
  * concurrent request for the same key. Such an answer is exactly what a fresh
  * read would give, so X-Min-Position still holds: the tracker waited for it.
+ * A request that joins a read already in flight waits for it only until its
+ * own deadline (it may have arrived earlier than the request that started it).
  */
 export class SharedAnswers {
   private readonly answers = new Map<string, { answer: Answer<unknown>; position: number; at: number }>();
@@ -19,12 +25,15 @@ export class SharedAnswers {
     private readonly maxEntries = 10_000,
   ) {}
 
-  async get<T>(key: string, read: () => Promise<Answer<T>>): Promise<Answer<T>> {
+  async get<T>(key: string, read: () => Promise<Answer<T>>, patience?: Patience<T>): Promise<Answer<T>> {
     const position = this.tracker.position;
     const kept = this.answers.get(key);
     if (kept && kept.position >= position && Date.now() - kept.at < this.maxAgeMs) return kept.answer as Answer<T>;
     const pending = this.inFlight.get(key);
-    if (pending && pending.position >= position) return pending.promise as Promise<Answer<T>>;
+    if (pending && pending.position >= position) {
+      const shared = pending.promise as Promise<Answer<T>>;
+      return patience ? patience.deadline.race(shared, patience.late) : shared;
+    }
     const promise = read();
     this.inFlight.set(key, { promise, position });
     try {

@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import { DomainError } from '../../shared/domain-error';
+import type { Deadline } from '../read-deadline';
 import { BreakerSettings } from './breaker-settings';
 
 export type BreakerState = 'closed' | 'half-open' | 'open';
@@ -46,16 +47,33 @@ export class ReadBreaker {
     hooks.onState?.('closed');
   }
 
+  /** How long one call may take; a read's deadline is this long after it arrived. */
+  get timeoutMs(): number {
+    return this.settings.timeoutMs;
+  }
+
   get state(): BreakerState {
     if (this.breaker.opened) return 'open';
     return this.breaker.halfOpen ? 'half-open' : 'closed';
   }
 
-  /** `key` names the answer for the stale fallback; an undefined value (not found) is never cached. */
-  async read<T>(key: string, call: () => Promise<T>): Promise<Answer<T>> {
+  /**
+   * `key` names the answer for the stale fallback; an undefined value (not
+   * found) is never cached. With a `deadline`, a call still running when it
+   * passes is answered by the fallback; the call itself goes on inside the
+   * breaker (which counts its outcome) and, if it succeeds, refreshes the
+   * last good answer.
+   */
+  async read<T>(key: string, call: () => Promise<T>, deadline?: Deadline): Promise<Answer<T>> {
     let value: T;
     try {
-      value = (await this.breaker.fire(call)) as T;
+      const fired = this.breaker.fire(call) as Promise<T>;
+      value = deadline
+        ? await deadline.race(fired, () => {
+            fired.then((late) => late !== undefined && this.remember(key, late)).catch(() => undefined);
+            throw new Error('deadline passed');
+          })
+        : await fired;
     } catch {
       return this.fallback<T>(key);
     }
@@ -73,7 +91,8 @@ export class ReadBreaker {
     }
   }
 
-  private fallback<T>(key: string): Answer<T> {
+  /** The answer when the store cannot give one in time: the last good one, marked stale, or 503 READ_MODEL_UNAVAILABLE. */
+  fallback<T>(key: string): Answer<T> {
     const cached = this.lastGood.get(key);
     const age = cached ? Date.now() - cached.at : Infinity;
     if (cached && age <= this.settings.staleMaxAgeMs) {

@@ -6,6 +6,7 @@ import { Public } from '../../http/auth/public.decorator';
 import { QueueToken } from '../../http/auth/queue-token';
 import { parseId } from '../../shared/ids';
 import { answer } from '../answer';
+import { readRequestOf } from '../read-deadline';
 import type { QueueTokenClaims } from '../../http/auth/token.service';
 import { GetConcerts, GetSchedules, GetSeats } from './catalog.queries';
 
@@ -17,7 +18,7 @@ export class CatalogQueriesController {
   @Public()
   @Get('concerts')
   async concerts(@Res({ passthrough: true }) reply: FastifyReply) {
-    return answer(reply, await this.queries.execute(new GetConcerts()));
+    return answer(reply, await this.queries.execute(new GetConcerts(readRequestOf(reply))));
   }
 
   @Get('concerts/:concertId/schedules')
@@ -27,7 +28,10 @@ export class CatalogQueriesController {
     @QueueToken() token: QueueTokenClaims,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answer(reply, await this.queries.execute(new GetSchedules(parseId(concertId, 'concertId'), token)));
+    return answer(
+      reply,
+      await this.queries.execute(new GetSchedules(parseId(concertId, 'concertId'), token, readRequestOf(reply))),
+    );
   }
 
   @Get('schedules/:scheduleId/seats')
@@ -37,6 +41,9 @@ export class CatalogQueriesController {
     @QueueToken() token: QueueTokenClaims,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answer(reply, await this.queries.execute(new GetSeats(parseId(scheduleId, 'scheduleId'), token)));
+    return answer(
+      reply,
+      await this.queries.execute(new GetSeats(parseId(scheduleId, 'scheduleId'), token, readRequestOf(reply))),
+    );
   }
 }

@@ -7,8 +7,10 @@ import { CLOCK, Clock } from '../../shared/clock';
 import { DomainError } from '../../shared/domain-error';
 import { parseId } from '../../shared/ids';
 import { answer } from '../answer';
+import { readRequestOf } from '../read-deadline';
 import { Answer } from '../breakers/read-breaker';
 import { GuardedReads } from '../guarded-reads';
+import { ReadRequest, readNow } from '../read-deadline';
 import { ReservationRead } from '../stores/read-store.port';
 
 export type ReservationView = Omit<ReservationRead, 'userId'>;
@@ -17,6 +19,7 @@ export class GetReservation extends Query<Answer<ReservationView>> {
   constructor(
     readonly reservationId: string,
     readonly userId: string,
+    readonly request: ReadRequest = readNow(),
   ) {
     super();
   }
@@ -29,9 +32,9 @@ export class GetReservationHandler implements IQueryHandler<GetReservation> {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ reservationId, userId }: GetReservation): Promise<Answer<ReservationView>> {
+  async execute({ reservationId, userId, request }: GetReservation): Promise<Answer<ReservationView>> {
     const now = this.clock.now().getTime();
-    const { value, staleMs } = await this.reads.documents(`reservation:${reservationId}`, (r) =>
+    const { value, staleMs } = await this.reads.documents(request, `reservation:${reservationId}`, (r) =>
       r.reservation(reservationId, now),
     );
     // Another user's reservation is indistinguishable from a missing one.
@@ -55,6 +58,6 @@ export class ReservationQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const id = parseId(reservationId, 'reservation', 'RESERVATION_NOT_FOUND');
-    return answer(reply, await this.queries.execute(new GetReservation(id, userId)));
+    return answer(reply, await this.queries.execute(new GetReservation(id, userId, readRequestOf(reply))));
   }
 }

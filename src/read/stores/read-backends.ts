@@ -17,15 +17,20 @@ export interface StoreRunner extends ProgressTracker {
   stop(): Promise<void>;
 }
 
+/** One store queries read, behind its own breaker. */
+export type ReadStore<Reads> = {
+  readonly reads: Reads;
+  readonly breaker: ReadBreaker;
+  /** What feeds the store: how far it has applied the log (X-Min-Position and a miss wait for it). */
+  readonly tracker: ProgressTracker;
+  /** Each read is a round trip to a server: answers many ask for at once are shared (see SharedAnswers). */
+  readonly remote?: boolean;
+};
+
 /** The stores queries read, each behind its own breaker, and the runners that feed the external ones. */
 export type ReadBackends = {
-  readonly queue: { readonly reads: QueueReads; readonly breaker: ReadBreaker };
-  readonly documents: {
-    readonly reads: DocumentReads;
-    readonly breaker: ReadBreaker;
-    /** Set where a read costs a round trip: how far the store has got, so shared answers can be reused safely. */
-    readonly progress?: ProgressTracker;
-  };
+  readonly queue: ReadStore<QueueReads>;
+  readonly documents: ReadStore<DocumentReads>;
   /** Empty in the embedded profile: the in-process runner feeds the in-memory stores. */
   readonly runners: readonly StoreRunner[];
   /** Production: each external store with its generations, for the rebuild and verify tools. */

@@ -6,9 +6,13 @@ import { CurrentUser } from '../../http/auth/current-user.decorator';
 import { answer } from '../answer';
 import { Answer } from '../breakers/read-breaker';
 import { GuardedReads } from '../guarded-reads';
+import { ReadRequest, readNow, readRequestOf } from '../read-deadline';
 
 export class GetWallet extends Query<Answer<{ balance: number }>> {
-  constructor(readonly userId: string) {
+  constructor(
+    readonly userId: string,
+    readonly request: ReadRequest = readNow(),
+  ) {
     super();
   }
 }
@@ -17,8 +21,8 @@ export class GetWallet extends Query<Answer<{ balance: number }>> {
 export class GetWalletHandler implements IQueryHandler<GetWallet> {
   constructor(private readonly reads: GuardedReads) {}
 
-  async execute({ userId }: GetWallet): Promise<Answer<{ balance: number }>> {
-    const { value, staleMs } = await this.reads.documents(`wallet:${userId}`, (r) => r.walletBalance(userId));
+  async execute({ userId, request }: GetWallet): Promise<Answer<{ balance: number }>> {
+    const { value, staleMs } = await this.reads.documents(request, `wallet:${userId}`, (r) => r.walletBalance(userId));
     // No wallet event yet is a real zero, not a missing answer.
     return { value: { balance: value ?? 0 }, staleMs };
   }
@@ -31,6 +35,6 @@ export class WalletQueriesController {
 
   @Get()
   async get(@CurrentUser() userId: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    return answer(reply, await this.queries.execute(new GetWallet(userId)));
+    return answer(reply, await this.queries.execute(new GetWallet(userId, readRequestOf(reply))));
   }
 }
