@@ -11,6 +11,8 @@ import { READ_MODELS, ReadModels } from '../read/read-models';
 import { CLOCK, Clock, systemClock } from '../shared/clock';
 import { FAULTS, Faults } from '../shared/faults';
 import { Lease } from '../shared/lease';
+import { CHECKPOINTS, Checkpoints } from '../shared/checkpoints';
+import { SqlCheckpoints } from '../event-store/sql-checkpoints';
 import { CACHED_EVENT_STORE, CachedEventStore } from '../event-store/state-cache/cached-event-store';
 import { cachedEventStore } from '../write/stream-states';
 import { PayReservationProcess } from '../write/payments/pay-reservation.process';
@@ -57,6 +59,11 @@ export class CoreModule {
         },
         { provide: SQL_CLIENT, useFactory: (store: SqlEventStore) => store.client, inject: [EVENT_STORE] },
         {
+          provide: CHECKPOINTS,
+          useFactory: (store: SqlEventStore) => new SqlCheckpoints(store.client),
+          inject: [EVENT_STORE],
+        },
+        {
           provide: READ_MODELS,
           useFactory: (store: SqlEventStore) => {
             const documents = new InMemoryDocumentStore();
@@ -82,11 +89,11 @@ export class CoreModule {
         },
         {
           provide: ADMISSION_PROCESS,
-          useFactory: (store: SqlEventStore, readModels: ReadModels, clock: Clock) =>
+          useFactory: (sql: SqlEventStore, store: CachedEventStore, checkpoints: Checkpoints, clock: Clock) =>
             new AdmissionProcess(
               store,
-              readModels,
-              new Lease(store.client, 'queue-admission', config.instanceId, 3_000),
+              checkpoints,
+              new Lease(sql.client, 'queue-admission', config.instanceId, 3_000),
               clock,
               {
                 capacity: config.queueActiveCapacity,
@@ -94,7 +101,7 @@ export class CoreModule {
                 tickMs,
               },
             ),
-          inject: [EVENT_STORE, READ_MODELS, CLOCK],
+          inject: [EVENT_STORE, CACHED_EVENT_STORE, CHECKPOINTS, CLOCK],
         },
         {
           provide: RESERVATION_SWEEPER,
@@ -121,6 +128,7 @@ export class CoreModule {
         FAULTS,
         EVENT_STORE,
         CACHED_EVENT_STORE,
+        CHECKPOINTS,
         SQL_CLIENT,
         READ_MODELS,
         READ_BACKENDS,

@@ -42,6 +42,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     this.readModels.runner.onApplied((events) => {
       this.states.observe(events);
       this.sweeper.observe(events);
+      this.admission.notice(events);
     });
     await this.readModels.runner.start();
     this.logger.log(

@@ -92,6 +92,22 @@ export function eventStoreContract(
     expect((await store.readStream(id, 0)).length).toBe(5);
   });
 
+  it('reads only the given event types of the log when filtered, in position order', async () => {
+    const head = await store.headPosition();
+    const a = stream();
+    const b = stream();
+    await store.append(a, [event('Wanted', { n: 1 }), event('Other')], 'no_stream');
+    await store.append(b, [event('Other'), event('AlsoWanted', { n: 2 }), event('Wanted', { n: 3 })], 'no_stream');
+    const read = await store.readAll(head, 10, { types: ['Wanted', 'AlsoWanted'] });
+    expect(read.map((e) => [e.streamId, e.type, e.data])).toEqual([
+      [a, 'Wanted', { n: 1 }],
+      [b, 'AlsoWanted', { n: 2 }],
+      [b, 'Wanted', { n: 3 }],
+    ]);
+    expect(read.map((e) => e.position)).toEqual([...read.map((e) => e.position)].sort((x, y) => x - y));
+    expect((await store.readAll(read[0].position, 1, { types: ['Wanted'] })).map((e) => e.data)).toEqual([{ n: 3 }]);
+  });
+
   it('returns an empty list for a stream that does not exist', async () => {
     expect(await store.readStream(stream())).toEqual([]);
   });

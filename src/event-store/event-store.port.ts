@@ -76,6 +76,9 @@ export type Subscription = {
   close(): Promise<void>;
 };
 
+/** Which events a filtered read of the log returns. */
+export type LogFilter = { readonly types: readonly string[] };
+
 export type SubscriptionHandler = (events: readonly RecordedEvent[]) => Promise<void> | void;
 
 export interface EventStore {
@@ -90,8 +93,12 @@ export interface EventStore {
    * whole stream); empty when the stream does not exist or has nothing from there.
    */
   readStream(streamId: string, fromRevision?: number): Promise<RecordedEvent[]>;
-  /** Events of the global log with position > `after`, in position order. */
-  readAll(after: number, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * Events of the global log with position > `after`, in position order; with
+   * `filter`, only those of its types (KurrentDB filters $all on the server the
+   * same way), so a process can follow a few event types without reading the rest.
+   */
+  readAll(after: number, limit: number, filter?: LogFilter): Promise<RecordedEvent[]>;
   /** Catch up from `after`, then deliver live events in position order, each exactly once. */
   subscribe(after: number, handler: SubscriptionHandler): Subscription;
   headPosition(): Promise<number>;

@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (stream_id, revision)
 );
+-- Filtered reads of the log (a process that follows a few event types) seek by type, then position.
+CREATE INDEX IF NOT EXISTS events_type_position ON events (type, position);
 CREATE TABLE IF NOT EXISTS idempotency_keys (
   scope        text NOT NULL,
   key          text NOT NULL,

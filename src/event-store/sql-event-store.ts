@@ -3,6 +3,7 @@ import {
   AppendResult,
   EventStore,
   ExpectedRevision,
+  LogFilter,
   NewEvent,
   RecordedEvent,
   Subscription,
@@ -350,9 +351,17 @@ export class SqlEventStore implements EventStore {
     return this.upcasters.upcastAll(rows.map(toRecorded));
   }
 
-  async readAll(after: number, limit: number): Promise<RecordedEvent[]> {
+  async readAll(after: number, limit: number, filter?: LogFilter): Promise<RecordedEvent[]> {
     // Owned, the head is known: a caught-up subscriber asking for more needs no query.
     if (this.owned && after >= this.owned.head) return [];
+    if (filter) {
+      const { rows } = await this.sql.query<EventRow>(
+        `SELECT ${SELECT_COLUMNS} FROM events WHERE events.type = ANY($3::text[]) AND events.position > $1
+         ORDER BY events.position LIMIT $2`,
+        [after, limit, filter.types],
+      );
+      return this.upcasters.upcastAll(rows.map(toRecorded));
+    }
     const cached = this.recent.after(after, limit);
     if (cached) return this.upcasters.upcastAll(cached);
     return this.upcasters.upcastAll(await this.readStored(after, limit));

@@ -2,6 +2,7 @@ import type {
   AppendResult,
   EventStore,
   ExpectedRevision,
+  LogFilter,
   NewEvent,
   RecordedEvent,
   Subscription,
@@ -76,8 +77,8 @@ export class CachedEventStore implements EventStore {
     return this.inner.readStream(streamId, fromRevision);
   }
 
-  readAll(after: number, limit: number): Promise<RecordedEvent[]> {
-    return this.inner.readAll(after, limit);
+  readAll(after: number, limit: number, filter?: LogFilter): Promise<RecordedEvent[]> {
+    return this.inner.readAll(after, limit, filter);
   }
 
   subscribe(after: number, handler: SubscriptionHandler): Subscription {

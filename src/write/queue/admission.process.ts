@@ -1,34 +1,40 @@
 import { Logger } from '@nestjs/common';
-import { EventStore, WrongExpectedRevisionError } from '../../event-store/event-store.port';
+import type { RecordedEvent } from '../../event-store/event-store.port';
+import { CachedEventStore } from '../../event-store/state-cache/cached-event-store';
+import { Checkpoints } from '../../shared/checkpoints';
 import { Clock } from '../../shared/clock';
+import { handleCommand } from '../../shared/command-handler';
 import { Lease } from '../../shared/lease';
 import { metadataAt } from '../../shared/metadata';
-import { QueueDoc } from '../../projections/queue.projection';
-import { ReadModels } from '../../read/read-models';
-import { fold } from '../../shared/decider';
-import { AdmissionState, AdmittedEntry, admissionDecider, admissionStream } from './admission.decider';
+import { AdmissionState, AdmitNext, activeEntries, admissionDecider, admissionStream } from './admission.decider';
+import { WAITING_LINE_EVENTS, WaitingLines } from './waiting-lines';
 
 export type AdmissionSettings = { capacity: number; activeTtlSeconds: number; tickMs: number };
 
-type Ledger = { state: AdmissionState; revision: number | 'no_stream' };
+const CHECKPOINT = 'queue-admission';
+const PAGE = 5_000;
+const CHECKPOINT_EVERY_MS = 1_000;
 
 /**
  * The single admission process: while it holds the lease it moves each
- * concert's "served up to" mark forward as slots free up. It keeps each
- * ledger's folded state between ticks and appends with the expected revision,
- * so a stale cache or a second leader costs a retry, never an extra admission.
+ * concert's "served up to" mark forward as slots free up. It decides on the
+ * admission ledger stream through the generic handler (so a stale cache or a
+ * second leader costs a retry, never an extra admission), and learns who
+ * waits from its own index, fed by a filtered read of the log from a
+ * low-water mark: taking over never means reading the whole history.
  */
 export class AdmissionProcess {
-  private readonly ledgers = new Map<string, Ledger>();
+  private lines: WaitingLines | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly logger = new Logger('AdmissionProcess');
   private again = false;
   private halted = false;
+  private checkpointedAt = 0;
 
   constructor(
-    private readonly store: EventStore,
-    private readonly readModels: ReadModels,
+    private readonly store: CachedEventStore,
+    private readonly checkpoints: Checkpoints,
     private readonly lease: Lease,
     private readonly clock: Clock,
     private readonly settings: AdmissionSettings,
@@ -36,12 +42,13 @@ export class AdmissionProcess {
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.settings.tickMs);
-    // A join or a payment is a reason to look now rather than at the next tick.
-    this.readModels.runner.onApplied((events) => {
-      if (this.lease.isHeld && events.some((e) => e.type === 'QueueJoined' || e.type === 'QueueCompleted')) {
-        void this.tick();
-      }
-    });
+  }
+
+  /** A join or a payment seen in the log is a reason to look now rather than at the next tick. */
+  notice(events: readonly RecordedEvent[]): void {
+    if (this.lease.isHeld && events.some((e) => e.type === 'QueueJoined' || e.type === 'QueueCompleted')) {
+      void this.tick();
+    }
   }
 
   async stop(): Promise<void> {
@@ -66,70 +73,70 @@ export class AdmissionProcess {
       this.again = true;
       return this.running;
     }
-    this.running = this.admitAll().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.tick();
-      }
-    });
+    this.running = this.admitAll()
+      .catch((error: unknown) => {
+        this.lines = undefined;
+        this.logger.error({ err: error }, 'admission failed');
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          void this.tick();
+        }
+      });
     return this.running;
   }
 
   private async admitAll(): Promise<void> {
-    const wasLeader = this.lease.isHeld;
     if (!(await this.lease.acquire())) {
-      if (wasLeader) this.ledgers.clear();
+      this.lines = undefined;
       return;
     }
-    for (const queue of this.readModels.queues()) {
-      if (queue.order.length <= queue.admitted) continue;
-      await this.admit(queue).catch((error: unknown) => {
-        this.ledgers.delete(queue.concertId);
-        if (!(error instanceof WrongExpectedRevisionError)) this.logger.error({ err: error }, 'admission failed');
-      });
+    const lines = await this.follow();
+    for (const concertId of lines.concertsWaiting()) await this.admit(lines, concertId);
+    const now = this.clock.now().getTime();
+    if (now - this.checkpointedAt >= CHECKPOINT_EVERY_MS) {
+      await this.checkpoints.save(CHECKPOINT, lines.lowWater(now));
+      this.checkpointedAt = now;
     }
   }
 
-  private async admit(queue: QueueDoc): Promise<void> {
-    const ledger = this.ledgers.get(queue.concertId) ?? (await this.load(queue.concertId));
-    const { capacity, activeTtlSeconds } = this.settings;
-    const candidates: AdmittedEntry[] = queue.order.slice(queue.admitted, queue.admitted + capacity).map((entryId) => {
-      const entry = queue.entries.get(entryId)!;
-      return { entryId, userId: entry.userId, joinedPosition: entry.joinedPosition };
-    });
-    const completedEntryIds = new Set(
-      ledger.state.admitted.filter((a) => queue.entries.get(a.entryId)?.completed).map((a) => a.entryId),
-    );
-    const command = {
-      type: 'AdmitNext' as const,
-      data: { concertId: queue.concertId, candidates, completedEntryIds, capacity, activeTtlSeconds },
-      metadata: metadataAt(this.clock.now()),
-    };
-    const events = admissionDecider.decide(command, ledger.state);
-    if (events.length === 0) return;
-    const stream = admissionStream(queue.concertId);
-    const result = await this.store.append(
-      stream,
-      events.map((event) => ({
-        id: crypto.randomUUID(),
-        type: event.type,
-        data: event.data,
-        metadata: command.metadata,
-      })),
-      ledger.revision,
-    );
-    this.ledgers.set(queue.concertId, {
-      state: events.reduce(admissionDecider.evolve, ledger.state),
-      revision: result.nextRevision,
-    });
+  /** Brings the index up to the log's head, starting from the low-water mark on taking the lead. */
+  private async follow(): Promise<WaitingLines> {
+    if (!this.lines) {
+      this.lines = new WaitingLines(await this.checkpoints.load(CHECKPOINT));
+      this.logger.log({ from: this.lines.cursor }, 'admission leader: following the queue from its low-water mark');
+    }
+    for (;;) {
+      const events = await this.store.readAll(this.lines.cursor, PAGE, { types: WAITING_LINE_EVENTS });
+      this.lines.apply(events);
+      // The ledger and entry states this instance caches learn of other leaders' and payers' events too.
+      this.store.observe(events);
+      if (events.length < PAGE) return this.lines;
+    }
   }
 
-  private async load(concertId: string): Promise<Ledger> {
-    const recorded = await this.store.readStream(admissionStream(concertId));
-    const state = fold(admissionDecider, recorded);
-    const ledger: Ledger = { state, revision: recorded.length ? recorded[recorded.length - 1].revision : 'no_stream' };
-    this.ledgers.set(concertId, ledger);
-    return ledger;
+  private async admit(lines: WaitingLines, concertId: string): Promise<void> {
+    const { capacity, activeTtlSeconds } = this.settings;
+    const stream = admissionStream(concertId);
+    const now = this.clock.now();
+    const ledger =
+      this.store.cached<AdmissionState>(stream) ?? (await this.store.load<AdmissionState>(stream, admissionDecider));
+    lines.keepCompleted(concertId, new Set(activeEntries(ledger.state, now, new Set()).map((e) => e.entryId)));
+    const command: AdmitNext = {
+      type: 'AdmitNext',
+      data: {
+        concertId,
+        candidates: lines.candidates(concertId, capacity),
+        completedEntryIds: lines.completed(concertId),
+        capacity,
+        activeTtlSeconds,
+      },
+      metadata: metadataAt(now),
+    };
+    // Nothing to do on the state this leader wrote last: no read. The handler checks a decision that writes.
+    if (admissionDecider.decide(command, ledger.state).length === 0) return;
+    await handleCommand(this.store, stream, admissionDecider, command);
   }
 }

@@ -3,7 +3,7 @@ import { handleCommand } from '../../shared/command-handler';
 import { CommandMetadata } from '../../shared/decider';
 import { DomainError } from '../../shared/domain-error';
 import { Faults } from '../../shared/faults';
-import { ReservationRequested, reservationDecider, reservationStream } from './reservation.decider';
+import { ReservationRequested, ReservationState, reservationDecider, reservationStream } from './reservation.decider';
 import { ReleaseReason, seatDecider, seatStream } from './seat.decider';
 
 export type HoldRequest = ReservationRequested['data'];
@@ -50,8 +50,14 @@ export class HoldSeatsProcess {
     return this.settle(request, await taking, metadata);
   }
 
-  /** Takes every seat or none: on any refusal, releases what it took and rejects the reservation. */
-  async proceed(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
+  /**
+   * Recovery: takes every seat or none of a reservation still pending. One that
+   * ended meanwhile (its own flow was only slow, not dead) is left alone.
+   */
+  async proceed(request: HoldRequest, metadata: CommandMetadata): Promise<number | undefined> {
+    const stream = reservationStream(request.reservationId);
+    const { state } = await this.store.load<ReservationState>(stream, reservationDecider);
+    if (state.phase !== 'pending') return undefined;
     return this.settle(request, await this.takeSeats(request, metadata), metadata);
   }
 
@@ -94,6 +100,14 @@ export class HoldSeatsProcess {
       data: { reservationId },
       metadata,
     });
+    if (confirmed.state.phase !== 'held' && confirmed.state.phase !== 'paid') {
+      // The reservation ended while its seats were being taken (a slow flow and its recovery raced):
+      // a seat must never stay held for a reservation that no longer is.
+      await releaseSeats(this.store, request.seatIds, reservationId, 'hold-failed', metadata);
+      throw new DomainError('SEAT_UNAVAILABLE', `reservation ${reservationId} ended before its seats were held`, {
+        seatIds: [],
+      });
+    }
     return confirmed.position ?? (await this.store.headPosition());
   }
 

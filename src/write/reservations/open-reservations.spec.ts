@@ -36,7 +36,12 @@ describe('the sweeper index of open reservations', () => {
     const index = new OpenReservations();
     index.observe([recorded('r2', 'ReservationHeld'), recorded('r2', 'PaymentStarted', { paymentId: 'p1' })]);
     expect([...index.values()][0].state).toBe(UNREAD);
-    index.refresh('r2', { phase: 'held', request, paymentInFlight: 'p1', paidWith: undefined });
+    index.refresh('r2', {
+      phase: 'held',
+      request: { ...request, reservationId: 'r2' },
+      paymentInFlight: 'p1',
+      paidWith: undefined,
+    });
     expect([...index.values()][0].state.paymentInFlight).toBe('p1');
   });
 

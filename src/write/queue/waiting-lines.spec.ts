@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { RecordedEvent } from '../../event-store/event-store.port';
+import { WaitingLines } from './waiting-lines';
+
+let position = 0;
+const at = (type: string, streamId: string, data: object): RecordedEvent => ({
+  id: randomUUID(),
+  streamId,
+  revision: 0,
+  position: ++position,
+  type,
+  data,
+  metadata: {},
+  recordedAt: new Date(),
+});
+const joined = (concertId: string, userId: string) =>
+  at('QueueJoined', `QueueEntry-${concertId}.${userId}`, { entryId: `e-${userId}`, concertId, userId });
+const admitted = (concertId: string, entries: RecordedEvent[], activeUntil: number) =>
+  at('QueueAdmitted', `QueueAdmission-${concertId}`, {
+    concertId,
+    entries: entries.map((e) => ({
+      entryId: (e.data as { entryId: string }).entryId,
+      userId: 'x',
+      joinedPosition: e.position,
+    })),
+    activeUntil: new Date(activeUntil).toISOString(),
+  });
+const completed = (concertId: string, userId: string) =>
+  at('QueueCompleted', `QueueEntry-${concertId}.${userId}`, { entryId: `e-${userId}`, reservationId: 'r' });
+
+describe('the admission leader index of waiting lines', () => {
+  it('keeps each concert line in join order and drops what an admission served', () => {
+    const lines = new WaitingLines(0);
+    const a = joined('c1', 'a');
+    const z = joined('c2', 'z');
+    const [b, c] = [joined('c1', 'b'), joined('c1', 'c')];
+    lines.apply([a, z, b, c]);
+    expect(lines.candidates('c1', 2).map((e) => e.entryId)).toEqual(['e-a', 'e-b']);
+    expect(lines.concertsWaiting().sort()).toEqual(['c1', 'c2']);
+    lines.apply([admitted('c1', [a, b], 10_000)]);
+    expect(lines.candidates('c1', 5).map((e) => [e.entryId, e.joinedPosition])).toEqual([['e-c', c.position]]);
+  });
+
+  it('ignores events it has already applied, so a page read twice changes nothing', () => {
+    const lines = new WaitingLines(0);
+    const events = [joined('c3', 'a'), joined('c3', 'b')];
+    lines.apply(events);
+    lines.apply(events);
+    expect(lines.candidates('c3', 5)).toHaveLength(2);
+  });
+
+  it('remembers completions until the entries no longer hold a slot', () => {
+    const lines = new WaitingLines(0);
+    const a = joined('c4', 'a');
+    lines.apply([a, admitted('c4', [a], 10_000), completed('c4', 'a')]);
+    expect([...lines.completed('c4')]).toEqual(['e-a']);
+    lines.keepCompleted('c4', new Set());
+    expect([...lines.completed('c4')]).toEqual([]);
+  });
+
+  it('puts its low-water mark before the first waiting entry and the oldest admission still running', () => {
+    const lines = new WaitingLines(0);
+    const a = joined('c5', 'a');
+    const b = joined('c5', 'b');
+    const admission = admitted('c5', [a], 10_000);
+    lines.apply([a, b, admission]);
+    expect(lines.lowWater(5_000)).toBe(b.position - 1);
+    lines.apply([admitted('c5', [b], 20_000)]);
+    // The first admission ran out at 10 s; the second still holds its slot.
+    expect(lines.lowWater(15_000)).toBe(admission.position);
+    expect(lines.lowWater(25_000)).toBe(lines.cursor);
+  });
+});

@@ -1,0 +1,113 @@
+import type { RecordedEvent } from '../../event-store/event-store.port';
+import type { AdmittedEntry, QueueAdmitted } from './admission.decider';
+import type { QueueCompleted, QueueJoined } from './queue-entry.decider';
+
+/** The event types the admission process follows. */
+export const WAITING_LINE_EVENTS = ['QueueJoined', 'QueueAdmitted', 'QueueCompleted'] as const;
+
+type Line = {
+  /** Entries joined after the last admission seen, in join order; `head` is the first not yet admitted. */
+  waiting: AdmittedEntry[];
+  head: number;
+  servedUpTo: number;
+  /** Admissions that may still hold slots: their position (for the low-water mark) and end. */
+  admissions: { position: number; activeUntil: number }[];
+  /** Completed entries that may still be counted against a slot. */
+  completed: Set<string>;
+};
+
+const QUEUE_ENTRY = 'QueueEntry-';
+
+/**
+ * The admission leader's write-side index, fed from a filtered read of the
+ * log: per concert, who waits in join order, and which admitted entries have
+ * completed (freeing their slot). It never holds more than the people still
+ * waiting and the slots still taken, and it can be rebuilt from its low-water
+ * mark: everything before it is admitted and expired or completed.
+ */
+export class WaitingLines {
+  private readonly lines = new Map<string, Line>();
+
+  constructor(
+    /** The last log position applied. */
+    public cursor: number,
+  ) {}
+
+  apply(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (event.position <= this.cursor) continue;
+      this.cursor = event.position;
+      if (event.type === 'QueueJoined') {
+        const { entryId, userId, concertId } = event.data as QueueJoined['data'];
+        const line = this.line(concertId);
+        if (event.position > line.servedUpTo) line.waiting.push({ entryId, userId, joinedPosition: event.position });
+      } else if (event.type === 'QueueAdmitted') {
+        const { concertId, entries, activeUntil } = event.data as QueueAdmitted['data'];
+        const line = this.line(concertId);
+        line.servedUpTo = Math.max(line.servedUpTo, ...entries.map((e) => e.joinedPosition));
+        while (line.head < line.waiting.length && line.waiting[line.head].joinedPosition <= line.servedUpTo) {
+          line.head += 1;
+        }
+        compact(line);
+        line.admissions.push({ position: event.position, activeUntil: Date.parse(activeUntil) });
+      } else if (event.type === 'QueueCompleted') {
+        const concertId = event.streamId.slice(QUEUE_ENTRY.length, event.streamId.lastIndexOf('.'));
+        this.line(concertId).completed.add((event.data as QueueCompleted['data']).entryId);
+      }
+    }
+  }
+
+  /** Concerts with someone waiting. */
+  concertsWaiting(): string[] {
+    return [...this.lines].filter(([, line]) => line.head < line.waiting.length).map(([id]) => id);
+  }
+
+  /** The first `count` waiting entries of a concert, in join order. */
+  candidates(concertId: string, count: number): AdmittedEntry[] {
+    const line = this.lines.get(concertId);
+    return line ? line.waiting.slice(line.head, line.head + count) : [];
+  }
+
+  completed(concertId: string): ReadonlySet<string> {
+    return this.lines.get(concertId)?.completed ?? new Set();
+  }
+
+  /** Drops the completions of entries that no longer hold a slot. */
+  keepCompleted(concertId: string, holdingSlots: ReadonlySet<string>): void {
+    const completed = this.lines.get(concertId)?.completed;
+    if (completed) for (const entryId of completed) if (!holdingSlots.has(entryId)) completed.delete(entryId);
+  }
+
+  /**
+   * The position before which nothing matters any more at `now`: every
+   * earlier join is admitted, every earlier admission has run out. Forgets
+   * what lies before it.
+   */
+  lowWater(now: number): number {
+    let low = this.cursor;
+    for (const line of this.lines.values()) {
+      line.admissions = line.admissions.filter((a) => a.activeUntil > now);
+      if (line.admissions.length === 0) line.completed.clear();
+      if (line.head < line.waiting.length) low = Math.min(low, line.waiting[line.head].joinedPosition - 1);
+      if (line.admissions.length > 0) low = Math.min(low, line.admissions[0].position - 1);
+    }
+    return low;
+  }
+
+  private line(concertId: string): Line {
+    let line = this.lines.get(concertId);
+    if (!line) {
+      line = { waiting: [], head: 0, servedUpTo: 0, admissions: [], completed: new Set() };
+      this.lines.set(concertId, line);
+    }
+    return line;
+  }
+}
+
+// Admitted entries are dropped from the front in chunks, so a long line costs no copying per admission.
+function compact(line: Line): void {
+  if (line.head > 1024 && line.head * 2 > line.waiting.length) {
+    line.waiting = line.waiting.slice(line.head);
+    line.head = 0;
+  }
+}
