@@ -14,6 +14,7 @@ import { LogEventSource } from '../messaging/log-event-source';
 import { logIdentity } from '../messaging/log-identity';
 import { Lease } from '../shared/lease';
 import type { ProjectionSink } from '../projections/projection-sink';
+import { BREAKER_SETTINGS } from '../read/breakers/breaker-settings';
 import type { ReadBackends } from '../read/stores/read-backends';
 import { breakerFor } from './read-breakers';
 
@@ -46,8 +47,19 @@ export function openExternalBackends(
     atMostEvery10s((error: unknown) =>
       logger.warn({ store: name, err: error instanceof Error ? error.message : String(error) }, 'connection error'),
     );
-  const redisReads = createRedisClient(config.redisUrl, quietly('redis'));
+  // A query gives up on its store at its breaker's timeout (it answers stale or 503 by then), so its client
+  // does too: Redis drops a command that has not answered, and never resends one after a reconnect;
+  // MongoDB waits no longer for a server or a pooled connection. The runners keep the patient defaults.
+  const redisReads = createRedisClient(config.redisUrl, quietly('redis'), {
+    commandTimeout: BREAKER_SETTINGS.redis.timeoutMs,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+  });
   const redisWrites = createRedisClient(config.redisUrl, quietly('redis'));
+  const mongoReads = createMongoClient(config.mongoUrl, {
+    serverSelectionTimeoutMS: BREAKER_SETTINGS.mongo.timeoutMs,
+    waitQueueTimeoutMS: BREAKER_SETTINGS.mongo.timeoutMs,
+  });
   const mongo = createMongoClient(config.mongoUrl);
 
   // One writer per store, so the lease is named after the store itself: an instance pointed at other
@@ -97,7 +109,7 @@ export function openExternalBackends(
     onSwitch('redis-queues'),
   );
   const documentStore = new LiveStore(
-    mongoDocumentVariants(mongo, config.mongoUrl),
+    mongoDocumentVariants({ reads: mongoReads, writes: mongo }, config.mongoUrl),
     generations,
     runner,
     onSwitch('mongo-documents'),
@@ -157,7 +169,7 @@ export function openExternalBackends(
       documentBreaker.shutdown();
       redisReads.disconnect();
       redisWrites.disconnect();
-      await mongo.close();
+      await Promise.all([mongoReads.close(), mongo.close()]);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Answer } from './breakers/read-breaker';
+import { Deadline } from './read-deadline';
 import { SharedAnswers } from './shared-answers';
 
 describe('SharedAnswers', () => {
@@ -53,5 +54,23 @@ describe('SharedAnswers', () => {
     const shared = new SharedAnswers(tracker, 1_000);
     await shared.get('seats:s1', read('one'));
     await expect(shared.get('seats:s2', read('two'))).resolves.toEqual({ value: 'two' });
+  });
+
+  it('lets a request joining a read in flight wait only until its own deadline', async () => {
+    const shared = new SharedAnswers(tracker, 1_000);
+    const slow = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      return { value: 'slow' };
+    };
+    const first = shared.get('k', slow);
+    const started = Date.now();
+    const joined = await shared.get('k', read('never called'), {
+      deadline: Deadline.after(started, 20),
+      late: () => ({ value: 'fallback', staleMs: 1_000 }),
+    });
+    expect(joined).toEqual({ value: 'fallback', staleMs: 1_000 });
+    expect(Date.now() - started).toBeLessThan(60);
+    await expect(first).resolves.toEqual({ value: 'slow' });
+    expect(reads).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoClientOptions } from 'mongodb';
 
 export const DEFAULT_DATABASE = 'rush_tickets';
 
@@ -10,8 +10,9 @@ const EXTERNAL_AUTH = /authMechanism=(MONGODB-X509|GSSAPI|MONGODB-AWS|MONGODB-OI
  * query gives up within ~2 s (the read breaker answers stale instead) and a
  * runner's apply fails and is retried, instead of queueing behind a dead socket.
  * `client.db()` is the database named in the URL's path, or `rush_tickets`.
+ * `overrides` tighten it for one use (queries give up sooner than a runner).
  */
-export function createMongoClient(url: string): MongoClient {
+export function createMongoClient(url: string, overrides: MongoClientOptions = {}): MongoClient {
   const named = databaseInUrl(url);
   // Naming the default database would also make the driver check credentials
   // against it; keep them checked against `admin`, as with no database at all.
@@ -21,6 +22,7 @@ export function createMongoClient(url: string): MongoClient {
     connectTimeoutMS: 2_000,
     socketTimeoutMS: 10_000,
     maxPoolSize: 20,
+    ...overrides,
     ...(named ? {} : { dbName: DEFAULT_DATABASE, ...(keepAuthSource ? { authSource: 'admin' } : {}) }),
   });
 }

@@ -82,7 +82,12 @@ export function redisQueueVariants(
   };
 }
 
-export function mongoDocumentVariants(mongo: MongoClient, url: string): StoreVariants<DocumentReads> {
+/** `clients.reads` serves queries, `clients.writes` the sink and the maintenance (they may be one client). */
+export function mongoDocumentVariants(
+  clients: MongoClient | { readonly reads: MongoClient; readonly writes: MongoClient },
+  url: string,
+): StoreVariants<DocumentReads> {
+  const { reads, writes: mongo } = 'writes' in clients ? clients : { reads: clients, writes: clients };
   const base = mongo.db().databaseName;
   const db = (variant: string) => mongo.db(variant ? `${base}_${variant}` : base);
   return {
@@ -90,7 +95,7 @@ export function mongoDocumentVariants(mongo: MongoClient, url: string): StoreVar
     target: `${withoutCredentials(url)}#${base}`,
     label: (variant) => `${withoutCredentials(url)}#${db(variant).databaseName}`,
     sink: (variant) => new MongoDocumentsSink(db(variant)),
-    reads: (variant) => new MongoDocumentReads(db(variant)),
+    reads: (variant) => new MongoDocumentReads(reads.db(db(variant).databaseName)),
     async dump(variant) {
       const dumped = new Map<string, unknown>();
       for (const name of Object.values(COLLECTION_NAMES)) {

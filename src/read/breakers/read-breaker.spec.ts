@@ -1,4 +1,5 @@
 import { DomainError } from '../../shared/domain-error';
+import { Deadline } from '../read-deadline';
 import { BreakerSettings } from './breaker-settings';
 import { ReadBreaker } from './read-breaker';
 
@@ -70,6 +71,21 @@ describe('ReadBreaker', () => {
     const started = Date.now();
     await unavailable(breaker.read('k', () => new Promise(() => undefined)));
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("answers by a read's deadline, before its own timeout, and a late store answer still becomes the last good one", async () => {
+    const slow = new ReadBreaker('mongo', { ...FAST, timeoutMs: 1_000 });
+    try {
+      const late = (value: string) => () => sleep(60).then(() => value);
+      const started = Date.now();
+      await unavailable(slow.read('k', late('arrived late'), Deadline.after(started, 20)));
+      expect(Date.now() - started).toBeLessThan(50);
+      await sleep(60);
+      const fallback = await slow.read('k', down);
+      expect(fallback).toMatchObject({ value: 'arrived late', staleMs: expect.any(Number) });
+    } finally {
+      slow.shutdown();
+    }
   });
 
   it('opens after enough failures, stops calling the store, then closes after a good half-open probe', async () => {
