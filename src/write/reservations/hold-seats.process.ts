@@ -21,7 +21,19 @@ export class HoldSeatsProcess {
     private readonly faults: Faults,
   ) {}
 
+  /** Reservations whose flow runs in this process now: recovery never races a flow that is only slow. */
+  private readonly live = new Set<string>();
+
   async start(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
+    this.live.add(request.reservationId);
+    try {
+      return await this.run(request, metadata);
+    } finally {
+      this.live.delete(request.reservationId);
+    }
+  }
+
+  private async run(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
     // A new reservation id names a stream nobody has written: skip reading it.
     this.store.assumeNew(reservationStream(request.reservationId));
     const requested = handleCommand(this.store, reservationStream(request.reservationId), reservationDecider, {
@@ -55,6 +67,7 @@ export class HoldSeatsProcess {
    * ended meanwhile (its own flow was only slow, not dead) is left alone.
    */
   async proceed(request: HoldRequest, metadata: CommandMetadata): Promise<number | undefined> {
+    if (this.live.has(request.reservationId)) return undefined;
     const stream = reservationStream(request.reservationId);
     const { state } = await this.store.load<ReservationState>(stream, reservationDecider);
     if (state.phase !== 'pending') return undefined;
