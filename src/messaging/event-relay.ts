@@ -1,4 +1,5 @@
 import { Subscription } from '../event-store/event-store.port';
+import { SqlCheckpoints } from '../event-store/sql-checkpoints';
 import { SqlEventStore } from '../event-store/sql-event-store';
 import { Lease } from '../shared/lease';
 import { toMessage } from './event-log-topic';
@@ -25,6 +26,7 @@ export class EventRelay {
   private electing = false;
   private published = 0;
   private logId: string | undefined;
+  private readonly checkpoints: SqlCheckpoints;
 
   constructor(
     private readonly store: SqlEventStore,
@@ -32,7 +34,9 @@ export class EventRelay {
     private readonly lease: Lease,
     private readonly name = 'event-log',
     private readonly options: RelayOptions = {},
-  ) {}
+  ) {
+    this.checkpoints = new SqlCheckpoints(store.client);
+  }
 
   get isPublishing(): boolean {
     return this.subscription !== undefined;
@@ -77,11 +81,7 @@ export class EventRelay {
     try {
       await this.log.append(events.map((event) => toMessage(event, logId)));
       const last = events[events.length - 1].position;
-      await this.store.client.query(
-        `INSERT INTO relay_checkpoints (name, position) VALUES ($1, $2)
-         ON CONFLICT (name) DO UPDATE SET position = GREATEST(relay_checkpoints.position, EXCLUDED.position)`,
-        [this.name, last],
-      );
+      await this.checkpoints.save(this.name, last);
       this.published = last;
       this.options.onPublished?.(events.length, last);
     } catch (error) {
@@ -90,12 +90,8 @@ export class EventRelay {
     }
   }
 
-  async checkpoint(): Promise<number> {
-    const { rows } = await this.store.client.query<{ position: string }>(
-      'SELECT position::text AS position FROM relay_checkpoints WHERE name = $1',
-      [this.name],
-    );
-    return rows.length ? Number(rows[0].position) : 0;
+  checkpoint(): Promise<number> {
+    return this.checkpoints.load(this.name);
   }
 
   /** Stops publishing; `release` false leaves the lease to expire, as a crashed instance would. */
