@@ -17,6 +17,7 @@ import { CACHED_EVENT_STORE, CachedEventStore } from '../event-store/state-cache
 import { cachedEventStore } from '../write/stream-states';
 import { PayReservationProcess } from '../write/payments/pay-reservation.process';
 import { AdmissionProcess } from '../write/queue/admission.process';
+import { QueuePlaces } from '../write/queue/queue-places';
 import { HoldSeatsProcess } from '../write/reservations/hold-seats.process';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
 import { HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS } from '../write/tokens';
@@ -117,6 +118,11 @@ export class CoreModule {
             }),
           inject: [CACHED_EVENT_STORE, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK],
         },
+        {
+          provide: QueuePlaces,
+          useFactory: (store: CachedEventStore, checkpoints: Checkpoints) => new QueuePlaces(store, checkpoints),
+          inject: [CACHED_EVENT_STORE, CHECKPOINTS],
+        },
         readBackendsProvider,
         Lifecycle,
         ReadinessService,
@@ -136,6 +142,7 @@ export class CoreModule {
         PAY_RESERVATION_PROCESS,
         ADMISSION_PROCESS,
         RESERVATION_SWEEPER,
+        QueuePlaces,
         Lifecycle,
         READINESS,
       ],

@@ -9,12 +9,6 @@ import { ProgressTracker } from './read-progress';
 
 export const READ_MODELS = Symbol('READ_MODELS');
 
-const OWN_WRITE_WAIT_MS = 500;
-/** A shared store is waited for less: a slow one (FerretDB under a burst) would otherwise set every command's pace. */
-const OWN_WRITE_SHARED_WAIT_MS = 100;
-/** About a second of writes at the rate the holds benchmark drives. */
-const OWN_WRITE_MAX_BEHIND = 2_000;
-
 /** The most a query waits for `X-Min-Position` before answering 503 READ_MODEL_STALE (see GuardedReads). */
 export const MIN_POSITION_WAIT_MS = 2_000;
 
@@ -45,26 +39,6 @@ export class ReadModels {
   /** The position every store queries read has applied. */
   get position(): number {
     return Math.min(...this.trackers.map((t) => t.position));
-  }
-
-  /**
-   * What a command waits for before it answers, so its client reads its own
-   * write on any instance without X-Min-Position: the in-process models
-   * (at most half a second) and each shared store (at most a tenth of a
-   * second). A shared store already far behind (a burst it cannot keep up
-   * with) is not waited for at all. Clients that must see their write
-   * whatever the load send X-Min-Position.
-   */
-  async settleOwnWrite(position: number): Promise<void> {
-    await Promise.all(
-      this.trackers.map((tracker) =>
-        tracker === this.runner
-          ? tracker.waitFor(position, OWN_WRITE_WAIT_MS)
-          : position - tracker.position <= OWN_WRITE_MAX_BEHIND
-            ? tracker.waitFor(position, OWN_WRITE_SHARED_WAIT_MS)
-            : undefined,
-      ),
-    );
   }
 
   /**

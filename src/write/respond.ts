@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
-import { ReadModels } from '../read/read-models';
 
 const ID_NAMESPACE = '0b5c7a52-5f76-4a1e-9c1c-7a3f8e0d2b61';
 
@@ -12,16 +11,6 @@ const ID_NAMESPACE = '0b5c7a52-5f76-4a1e-9c1c-7a3f8e0d2b61';
  */
 export function markPosition(reply: FastifyReply, position: number): void {
   reply.header('X-Event-Position', String(position));
-}
-
-/**
- * Marks a command response with the position of its last event and lets this
- * instance's read models reach it first, so a client that ignores
- * X-Min-Position still reads its own write here.
- */
-export async function withPosition(reply: FastifyReply, readModels: ReadModels, position: number): Promise<void> {
-  reply.header('X-Event-Position', String(position));
-  await readModels.settleOwnWrite(position);
 }
 
 /**

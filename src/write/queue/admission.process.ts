@@ -7,11 +7,11 @@ import { handleCommand } from '../../shared/command-handler';
 import { Lease } from '../../shared/lease';
 import { metadataAt } from '../../shared/metadata';
 import { AdmissionState, AdmitNext, activeEntries, admissionDecider, admissionStream } from './admission.decider';
+import { ADMISSION_CHECKPOINT } from './queue-places';
 import { WAITING_LINE_EVENTS, WaitingLines } from './waiting-lines';
 
 export type AdmissionSettings = { capacity: number; activeTtlSeconds: number; tickMs: number };
 
-const CHECKPOINT = 'queue-admission';
 const PAGE = 5_000;
 const CHECKPOINT_EVERY_MS = 1_000;
 
@@ -97,7 +97,7 @@ export class AdmissionProcess {
     for (const concertId of lines.concertsWaiting()) await this.admit(lines, concertId);
     const now = this.clock.now().getTime();
     if (now - this.checkpointedAt >= CHECKPOINT_EVERY_MS) {
-      await this.checkpoints.save(CHECKPOINT, lines.lowWater(now));
+      await this.checkpoints.save(ADMISSION_CHECKPOINT, lines.lowWater(now));
       this.checkpointedAt = now;
     }
   }
@@ -105,7 +105,7 @@ export class AdmissionProcess {
   /** Brings the index up to the log's head, starting from the low-water mark on taking the lead. */
   private async follow(): Promise<WaitingLines> {
     if (!this.lines) {
-      this.lines = new WaitingLines(await this.checkpoints.load(CHECKPOINT));
+      this.lines = new WaitingLines(await this.checkpoints.load(ADMISSION_CHECKPOINT));
       this.logger.log({ from: this.lines.cursor }, 'admission leader: following the queue from its low-water mark');
     }
     for (;;) {

@@ -6,12 +6,9 @@ import { CONFIG, AppConfig } from '../../config';
 import { CurrentUser } from '../../http/auth/current-user.decorator';
 import { TokenService } from '../../http/auth/token.service';
 import { parseId } from '../../shared/ids';
-import { queueView } from '../../read/queue/queue-view';
-import { InMemoryQueueReads } from '../../read/stores/in-memory.reads';
-import { READ_MODELS, ReadModels } from '../../read/read-models';
-import { CLOCK, Clock } from '../../shared/clock';
-import { withPosition } from '../respond';
-import { JoinQueueCommand } from './join-queue/join-queue.handler';
+import { etaSeconds } from '../../shared/queue-eta';
+import { markPosition } from '../respond';
+import { JoinAnswer, JoinQueueCommand } from './join-queue/join-queue.handler';
 
 @ApiTags('queue')
 @Controller('v1/concerts/:concertId/queue')
@@ -19,8 +16,6 @@ export class QueueController {
   constructor(
     private readonly commands: CommandBus,
     private readonly tokens: TokenService,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -32,16 +27,19 @@ export class QueueController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const concertId = parseId(rawConcertId, 'concertId');
-    const { entryId, created, position } = await this.commands.execute(new JoinQueueCommand(concertId, userId));
-    await withPosition(reply, this.readModels, position);
-    reply.status(created ? 201 : 200);
-    // The command's own answer, from this instance's in-process queue model that it just waited for.
-    const entry = await new InMemoryQueueReads(this.readModels.documents).entry(
-      concertId,
-      entryId,
-      this.clock.now().getTime(),
+    const { entryId, created, position, place }: JoinAnswer = await this.commands.execute(
+      new JoinQueueCommand(concertId, userId),
     );
-    const view = entry ? queueView(entry, this.config) : { status: 'WAITING' };
+    markPosition(reply, position);
+    reply.status(created ? 201 : 200);
+    // The place comes from the write side's own index of the line, not from a read model.
+    const view = place.admitted
+      ? { status: 'ACTIVE', etaSeconds: 0 }
+      : {
+          status: 'WAITING',
+          position: place.position,
+          etaSeconds: etaSeconds(place.position, place.admittedLastMinute, this.config),
+        };
     return { queueToken: this.tokens.signQueue({ userId, concertId, entryId }), ...view };
   }
 }

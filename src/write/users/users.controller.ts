@@ -1,12 +1,11 @@
-import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Public } from '../../http/auth/public.decorator';
 import { apiBody, parseBody } from '../../http/validation';
-import { READ_MODELS, ReadModels } from '../../read/read-models';
-import { withPosition } from '../respond';
+import { markPosition } from '../respond';
 import { LogIn } from './log-in/log-in.handler';
 import { SignUp } from './sign-up/sign-up.handler';
 
@@ -19,10 +18,7 @@ const logInBody = z.strictObject({ username, password: z.string().max(1024) });
 @ApiTags('auth')
 @Controller('v1/auth')
 export class UsersController {
-  constructor(
-    private readonly commands: CommandBus,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Public()
   @Post('signup')
@@ -31,7 +27,7 @@ export class UsersController {
   async signUp(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const { username, password } = parseBody(signUpBody, body);
     const { userId, position } = await this.commands.execute(new SignUp(username, password));
-    await withPosition(reply, this.readModels, position);
+    markPosition(reply, position);
     return { userId };
   }
 

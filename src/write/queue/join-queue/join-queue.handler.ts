@@ -9,8 +9,11 @@ import { concertState } from '../../catalog/concert-catalog';
 import { AdmissionState, admissionDecider, admissionStream } from '../admission.decider';
 import { expiredEntryIds } from '../queue-access';
 import { QueueEntryState, queueEntryDecider, queueEntryStream } from '../queue-entry.decider';
+import { Place, QueuePlaces } from '../queue-places';
 
-export class JoinQueueCommand extends Command<{ entryId: string; created: boolean; position: number }> {
+export type JoinAnswer = { entryId: string; created: boolean; position: number; place: Place };
+
+export class JoinQueueCommand extends Command<JoinAnswer> {
   constructor(
     readonly concertId: string,
     readonly userId: string,
@@ -24,9 +27,10 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
   constructor(
     @Inject(CACHED_EVENT_STORE) private readonly store: CachedEventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly places: QueuePlaces,
   ) {}
 
-  async execute({ concertId, userId }: JoinQueueCommand) {
+  async execute({ concertId, userId }: JoinQueueCommand): Promise<JoinAnswer> {
     if (!(await concertState(this.store, concertId)).created)
       throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
     const now = this.clock.now();
@@ -52,10 +56,17 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
         metadata: metadataAt(now),
       },
     );
-    return {
-      entryId: state.current!.entryId,
-      created: events.length > 0,
-      position: position ?? (await this.store.headPosition()),
-    };
+    const created = events.length > 0;
+    const joinedPosition = created ? position! : await this.joinedPosition(stream);
+    const ledger = this.store.cached<AdmissionState>(admissionStream(concertId)) ??
+      (await this.store.load<AdmissionState>(admissionStream(concertId), admissionDecider));
+    const place = await this.places.placeOf(concertId, joinedPosition, ledger.state.servedUpTo, now.getTime());
+    return { entryId: state.current!.entryId, created, position: position ?? joinedPosition, place };
+  }
+
+  /** Where the user's live entry joined: its stream's last QueueJoined. */
+  private async joinedPosition(stream: string): Promise<number> {
+    const joins = (await this.store.readStream(stream)).filter((e) => e.type === 'QueueJoined');
+    return joins[joins.length - 1].position;
   }
 }
