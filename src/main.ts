@@ -1,12 +1,18 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { createApp } from './app/create-app';
+import { Lifecycle } from './app/lifecycle';
 import { embeddedSecrets } from './app/embedded-secrets';
 
 async function main(): Promise<void> {
   const config = embeddedSecrets(loadConfig());
-  const app = await createApp(config);
+  // Production answers /health while it starts (a large log never makes it look dead); embedded opens when ready.
+  const app = await createApp(config, { returnBeforeStarted: config.profile === 'production' });
   await app.listen(config.port, config.host);
+  app.get(Lifecycle).started.catch((error: unknown) => {
+    process.stderr.write(`failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
   const url = `http://localhost:${config.port}`;
   process.stdout.write(
     JSON.stringify({

@@ -16,10 +16,9 @@ import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
     ProjectionJobs,
     {
       provide: ProjectionTools,
-      useFactory: (store: SqlEventStore, readModels: ReadModels, backends: ReadBackends) =>
+      useFactory: (store: SqlEventStore, readModels: ReadModels | null, backends: ReadBackends) =>
         new ProjectionTools(store, backends.stores ?? [], {
-          documents: readModels.documents,
-          runner: readModels.runner,
+          inMemory: readModels ?? undefined,
           runners: backends.runners,
         }),
       inject: [EVENT_STORE, READ_MODELS, READ_BACKENDS],

@@ -38,8 +38,8 @@ export type ProjectionInfo = {
 };
 
 type Live = {
-  readonly documents: InMemoryDocumentStore;
-  readonly runner: ProjectionRunner;
+  /** The embedded profile's in-process models; a production instance has none. */
+  readonly inMemory?: { readonly documents: InMemoryDocumentStore; readonly runner: ProjectionRunner };
   /** This instance's runners of the external stores, by name. */
   readonly runners: readonly StoreRunner[];
 };
@@ -60,15 +60,19 @@ export class ProjectionTools {
     this.generations = new Generations(store.client);
   }
 
+  private get inMemory() {
+    return this.live?.inMemory;
+  }
+
   /** Every projection this process can reach: the in-memory model (in the service) and each external store. */
   get names(): string[] {
-    return [...(this.live ? [IN_MEMORY] : []), ...this.stores.map((s) => s.name)];
+    return [...(this.inMemory ? [IN_MEMORY] : []), ...this.stores.map((s) => s.name)];
   }
 
   /** `all`, or one known name; anything else is a 404 NOT_FOUND naming the known ones. */
   resolve(projection: string): string[] {
     if (projection === 'all') return this.names;
-    if (projection === IN_MEMORY && !this.live) throw new DomainError('NOT_FOUND', inMemoryElsewhere);
+    if (projection === IN_MEMORY && !this.inMemory) throw new DomainError('NOT_FOUND', inMemoryElsewhere);
     if (!this.names.includes(projection)) {
       throw new DomainError('NOT_FOUND', `no projection ${projection}; known: ${this.names.join(', ')}, all`);
     }
@@ -94,10 +98,10 @@ export class ProjectionTools {
       version: 1,
       generation: 0,
       target: `process memory: ${ALL_PROJECTIONS.map((p) => p.name).join(', ')}`,
-      checkpoint: this.live ? this.live.runner.position : null,
+      checkpoint: this.inMemory ? this.inMemory.runner.position : null,
       head,
-      lag: lagOf(this.live ? this.live.runner.position : null),
-      state: this.live ? 'live' : 'not running (rebuilt from the log at every start)',
+      lag: lagOf(this.inMemory ? this.inMemory.runner.position : null),
+      state: this.inMemory ? 'live' : 'not running (rebuilt from the log at every start)',
     };
     const external = await Promise.all(
       this.stores.map(async (variants): Promise<ProjectionInfo> => {
@@ -127,13 +131,15 @@ export class ProjectionTools {
         }
       }),
     );
-    return { head, projections: [inMemory, ...external] };
+    // A production service has no in-process models to list; the CLI names them to say where they live.
+    const listed = this.live && !this.inMemory ? external : [inMemory, ...external];
+    return { head, projections: listed };
   }
 
   async rebuild(projection: string, options: RebuildOptions = {}): Promise<RebuildReport> {
     if (projection === IN_MEMORY) {
-      if (!this.live) throw new DomainError('NOT_FOUND', inMemoryElsewhere);
-      return rebuildInMemory(this.live, this.store, options.onProgress);
+      if (!this.inMemory) throw new DomainError('NOT_FOUND', inMemoryElsewhere);
+      return rebuildInMemory(this.inMemory, this.store, options.onProgress);
     }
     try {
       return await rebuildStore(
@@ -150,8 +156,8 @@ export class ProjectionTools {
 
   async verify(projection: string, options: Pick<RebuildOptions, 'onProgress'> = {}): Promise<VerifyReport> {
     if (projection === IN_MEMORY) {
-      if (!this.live) throw new DomainError('NOT_FOUND', inMemoryElsewhere);
-      return verifyInMemory(this.live, this.store, options.onProgress);
+      if (!this.inMemory) throw new DomainError('NOT_FOUND', inMemoryElsewhere);
+      return verifyInMemory(this.inMemory, this.store, options.onProgress);
     }
     return verifyStore(this.variants(projection), { store: this.store, generations: this.generations }, options);
   }

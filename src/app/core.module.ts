@@ -18,6 +18,7 @@ import { cachedEventStore } from '../write/stream-states';
 import { PayReservationProcess } from '../write/payments/pay-reservation.process';
 import { AdmissionProcess } from '../write/queue/admission.process';
 import { QueuePlaces } from '../write/queue/queue-places';
+import { WriteLogFollower } from '../write/log-follower';
 import { HoldSeatsProcess } from '../write/reservations/hold-seats.process';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
 import { HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS } from '../write/tokens';
@@ -65,8 +66,15 @@ export class CoreModule {
           inject: [EVENT_STORE],
         },
         {
+          provide: WriteLogFollower,
+          useFactory: (store: SqlEventStore) => new WriteLogFollower(store),
+          inject: [EVENT_STORE],
+        },
+        {
+          // Production instances keep no copy of any read model: queries read Redis and MongoDB.
           provide: READ_MODELS,
           useFactory: (store: SqlEventStore) => {
+            if (config.readStores.kind === 'external') return null;
             const documents = new InMemoryDocumentStore();
             const runner = new ProjectionRunner(store, documents, ALL_PROJECTIONS, (projection, event, error) =>
               logger.error(
@@ -111,12 +119,13 @@ export class CoreModule {
             holds: HoldSeatsProcess,
             payments: PayReservationProcess,
             clock: Clock,
+            checkpoints: Checkpoints,
           ) =>
-            new ReservationSweeper(store, holds, payments, clock, {
+            new ReservationSweeper(store, holds, payments, clock, checkpoints, {
               tickMs: Math.max(tickMs, 250),
               staleMs: options.staleFlowMs ?? 2_000,
             }),
-          inject: [CACHED_EVENT_STORE, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK],
+          inject: [CACHED_EVENT_STORE, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK, CHECKPOINTS],
         },
         {
           provide: QueuePlaces,
@@ -143,6 +152,7 @@ export class CoreModule {
         ADMISSION_PROCESS,
         RESERVATION_SWEEPER,
         QueuePlaces,
+        WriteLogFollower,
         Lifecycle,
         READINESS,
       ],

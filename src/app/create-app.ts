@@ -15,9 +15,19 @@ import { registerSecurity } from '../http/security/security';
 import { registerMinPosition } from '../read/min-position.hook';
 import { AppModule } from './app.module';
 import { CoreOptions } from './core.module';
+import { Lifecycle } from './lifecycle';
+
+export type AppOptions = CoreOptions & {
+  /**
+   * Return once the parts are wired, before the write side and the read
+   * stores have started (`Lifecycle.started` says when): a production
+   * instance answers /health at once and /ready when it can serve.
+   */
+  readonly returnBeforeStarted?: boolean;
+};
 
 /** Builds the whole service; `main.ts` and the end-to-end tests both use it. */
-export async function createApp(config: AppConfig, options: CoreOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     ...edgeFastifyOptions(),
     bodyLimit: BODY_LIMIT,
@@ -41,5 +51,6 @@ export async function createApp(config: AppConfig, options: CoreOptions = {}): P
   registerMinPosition(adapter.getInstance());
   setupOpenApi(app);
   await app.init();
+  if (!options.returnBeforeStarted) await app.get(Lifecycle).started;
   return app;
 }

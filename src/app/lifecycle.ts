@@ -4,68 +4,121 @@ import { SqlEventStore } from '../event-store/sql-event-store';
 import { IdempotencyStore } from '../http/idempotency/idempotency.store';
 import { MetricsService } from '../http/metrics/metrics.service';
 import { READ_MODELS, ReadModels } from '../read/read-models';
+import type { ProgressTracker } from '../read/read-progress';
 import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
 import { CACHED_EVENT_STORE, CachedEventStore } from '../event-store/state-cache/cached-event-store';
+import { WriteLogFollower } from '../write/log-follower';
 import { AdmissionProcess } from '../write/queue/admission.process';
+import { QueuePlaces } from '../write/queue/queue-places';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
+import { startStep } from './start-step';
 import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
 
 /**
- * Start order matters: the read models replay the whole log before the
- * process managers look at them and before the HTTP port opens.
+ * Start order: the write side first (it follows the log from a recent mark,
+ * so it is quick whatever the history), then the read side (the embedded
+ * profile's in-process models replay the log; production's stores catch up
+ * from their own checkpoints). `started` resolves when both are up; a
+ * production instance answers /health meanwhile and /ready says when it can
+ * serve. Every step logs its start, its progress and its end.
  */
 @Injectable()
 export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Lifecycle');
   private lagTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
   head = 0;
+  /** The write side follows the log and its processes run. */
+  writeSideStarted = false;
+  started: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: SqlEventStore,
     @Inject(CACHED_EVENT_STORE) private readonly states: CachedEventStore,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels | null,
     @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
     @Inject(RESERVATION_SWEEPER) private readonly sweeper: ReservationSweeper,
+    private readonly follower: WriteLogFollower,
+    private readonly places: QueuePlaces,
     private readonly metrics: MetricsService,
     private readonly idempotency: IdempotencyStore,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const started = Date.now();
+  /** Everything that applies the log, with how far it has got: the write side's follower and each read store. */
+  get trackers(): readonly Pick<ProgressTracker, 'name' | 'position'>[] {
+    return [this.follower, ...(this.readModels ? [this.readModels.runner] : []), ...this.backends.runners];
+  }
+
+  onApplicationBootstrap(): void {
     this.store.onWritten((events) => {
       const byType = new Map<string, number>();
       for (const event of events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
       for (const [type, count] of byType) this.metrics.eventsAppended.inc({ type }, count);
     });
-    this.readModels.runner.onApplied((events) => {
+    this.follower.onEvents((events) => {
       this.states.observe(events);
       this.sweeper.observe(events);
       this.admission.notice(events);
     });
-    await this.readModels.runner.start();
-    this.logger.log(
-      { position: this.readModels.position, ms: Date.now() - started },
-      'read models rebuilt from the log',
+    this.started = this.startAll();
+    // The caller awaits `started` (createApp) or logs its failure (main): never an unhandled rejection.
+    this.started.catch(() => undefined);
+  }
+
+  private async startAll(): Promise<void> {
+    const began = Date.now();
+    const head = await startStep(this.logger, 'reading the log head', () => this.store.headPosition());
+    this.head = head;
+    this.logger.log({ head, profile: this.readModels ? 'embedded' : 'production' }, 'starting');
+    const from = await this.sweeper.resumeFrom();
+    await startStep(
+      this.logger,
+      'write side: following the log from its low-water mark',
+      () => this.follower.start(from),
+      {
+        from,
+        head,
+        progress: () => ({ position: this.follower.position }),
+      },
     );
-    await this.backends.prepare?.();
-    await this.backends.relay?.start();
-    // A store that is down at boot does not hold the service back: its runner keeps trying.
-    await Promise.all(this.backends.runners.map((runner) => runner.start()));
+    await startStep(this.logger, 'write side: indexing the waiting lines', () => this.places.catchUp(head), {
+      progress: () => ({ position: this.places.position }),
+    });
+    if (this.stopping) return;
     this.admission.start();
     this.sweeper.start();
+    this.writeSideStarted = true;
     this.lagTimer = setInterval(() => void this.measureLag(), 1_000);
     // Replies older than the 24 h replay window are never served again.
     this.purgeTimer = setInterval(() => void this.idempotency.purgeExpired().catch(() => undefined), 3_600_000);
+    const runner = this.readModels?.runner;
+    if (runner && !this.stopping) {
+      await startStep(this.logger, 'read models: replaying the log into process memory', () => runner.start(), {
+        head,
+        progress: () => ({ position: runner.position }),
+      });
+    }
+    await startStep(this.logger, 'read stores: preparing', async () => this.backends.prepare?.());
+    if (this.stopping) return;
+    if (this.backends.relay) await startStep(this.logger, 'relay: starting', () => this.backends.relay!.start());
+    // A store that is down at boot does not hold the service back: its runner keeps trying.
+    for (const store of this.backends.runners) {
+      if (this.stopping) return;
+      await startStep(this.logger, `read store ${store.name}: catching up`, () => store.start(), {
+        progress: () => ({ position: store.position }),
+      });
+    }
     await this.measureLag();
+    this.logger.log({ ms: Date.now() - began, position: this.follower.position }, 'started');
   }
 
   async measureLag(): Promise<void> {
     this.measureStateCache();
     try {
       this.head = await this.store.headPosition();
-      for (const tracker of this.readModels.progress) {
+      for (const tracker of this.trackers) {
         this.metrics.projectionPosition.set({ projection: tracker.name }, tracker.position);
         this.metrics.projectionLag.set({ projection: tracker.name }, Math.max(0, this.head - tracker.position));
       }
@@ -90,11 +143,13 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.lagTimer);
     clearInterval(this.purgeTimer);
     await this.admission.stop();
     await this.sweeper.stop();
-    await this.readModels.runner.stop();
+    await this.follower.stop();
+    await this.readModels?.runner.stop();
     await Promise.all(this.backends.runners.map((runner) => runner.stop()));
     await this.backends.close();
     await this.store.close();

@@ -13,13 +13,12 @@ import { breakerFor } from './read-breakers';
 export const readBackendsProvider: Provider = {
   provide: READ_BACKENDS,
   inject: [CONFIG, EVENT_STORE, READ_MODELS, MetricsService],
-  useFactory: (config: AppConfig, store: SqlEventStore, readModels: ReadModels, metrics: MetricsService) => {
+  useFactory: (config: AppConfig, store: SqlEventStore, readModels: ReadModels | null, metrics: MetricsService) => {
     const logger = new Logger('ReadStores');
     if (config.readStores.kind === 'external') {
-      const backends = openExternalBackends(config.readStores, store, config.instanceId, metrics, logger);
-      for (const runner of backends.runners) readModels.follow(runner);
-      return backends;
+      return openExternalBackends(config.readStores, store, config.instanceId, metrics, logger);
     }
+    if (!readModels) throw new Error('the embedded profile reads its in-process read models');
     const breaker = breakerFor('memory', metrics, logger);
     const backends: ReadBackends = {
       queue: { reads: new InMemoryQueueReads(readModels.documents), breaker, tracker: readModels.runner },

@@ -3,6 +3,8 @@ import { EVENT_STORE } from '../event-store/event-store.port';
 import { SqlEventStore } from '../event-store/sql-event-store';
 import { READ_MODELS, ReadModels } from '../read/read-models';
 import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
+import { WriteLogFollower } from '../write/log-follower';
+import { Lifecycle } from './lifecycle';
 import { ADMISSION_PROCESS } from './tokens';
 import { AdmissionProcess } from '../write/queue/admission.process';
 
@@ -10,19 +12,22 @@ import { AdmissionProcess } from '../write/queue/admission.process';
 const MAX_READY_LAG = 10_000;
 
 /**
- * Ready means the event store answers and the read models are close to its
- * head. A read-model store that is down degrades the read side (its breaker
- * answers stale or 503) but keeps the instance ready: commands need only the
- * event store, and every instance shares the same Redis and MongoDB, so taking
- * instances out of rotation would not help.
+ * Ready means the write side has started, the event store answers and the
+ * read models are close to its head. A read-model store that is down
+ * degrades the read side (its breaker answers stale or 503) but keeps the
+ * instance ready: commands need only the event store, and every instance
+ * shares the same Redis and MongoDB, so taking instances out of rotation
+ * would not help.
  */
 @Injectable()
 export class ReadinessService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: SqlEventStore,
-    @Inject(READ_MODELS) private readonly readModels: ReadModels,
+    @Inject(READ_MODELS) private readonly readModels: ReadModels | null,
     @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
+    private readonly follower: WriteLogFollower,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   async check() {
@@ -36,7 +41,9 @@ export class ReadinessService {
     const failing = this.backends.runners.filter((r) => r.failing);
     const breakers = Object.fromEntries(this.backends.breakers.map((b) => [b.name, b.state]));
     const degraded = failing.length > 0 || Object.values(breakers).some((state) => state !== 'closed');
-    const inMemoryLag = lagOf(this.readModels.runner.position);
+    const runner = this.readModels?.runner;
+    const inMemoryLag = runner ? lagOf(runner.position) : undefined;
+    const writeSideLag = lagOf(this.follower.position);
     const stores = this.backends.runners.map((r) => ({
       name: r.name,
       role: r.role,
@@ -46,11 +53,17 @@ export class ReadinessService {
       ...(this.backends.consumerLag ? { consumerLag: this.backends.consumerLag.of(r.name) ?? null } : {}),
       ...(r.failing ? { error: r.lastError } : {}),
     }));
-    const caughtUp = [inMemoryLag, ...stores.filter((s) => !this.isFailing(s.name)).map((s) => s.lag)].every(
-      (lag) => lag !== undefined && lag <= MAX_READY_LAG,
-    );
+    const lags = [
+      writeSideLag,
+      ...(runner ? [inMemoryLag] : []),
+      ...stores.filter((s) => !this.isFailing(s.name)).map((s) => s.lag),
+    ];
+    const caughtUp = lags.every((lag) => lag !== undefined && lag <= MAX_READY_LAG);
+    // Queries read the stores; their slowest is how far a read can be behind.
+    const readPositions = [...(runner ? [runner.position] : []), ...stores.map((s) => s.position)];
+    const position = readPositions.length ? Math.min(...readPositions) : 0;
     return {
-      ready: head !== undefined && caughtUp,
+      ready: head !== undefined && this.lifecycle.writeSideStarted && caughtUp,
       eventStore: { status: head === undefined ? 'down' : 'up', kind: this.store.client.kind, head },
       readModels: {
         status: degraded ? 'degraded' : 'up',
@@ -58,9 +71,10 @@ export class ReadinessService {
       },
       breakers,
       projections: {
-        position: this.readModels.position,
-        lag: lagOf(this.readModels.position),
-        inMemory: { position: this.readModels.runner.position, lag: inMemoryLag },
+        position,
+        lag: lagOf(position),
+        writeSide: { started: this.lifecycle.writeSideStarted, position: this.follower.position, lag: writeSideLag },
+        ...(runner ? { inMemory: { position: runner.position, lag: inMemoryLag } } : {}),
         stores,
         ...(this.backends.relay
           ? {
@@ -72,7 +86,7 @@ export class ReadinessService {
               },
             }
           : {}),
-        skippedEvents: this.readModels.runner.skipped,
+        skippedEvents: runner?.skipped ?? 0,
         admissionLeader: this.admission.isLeader,
       },
     };

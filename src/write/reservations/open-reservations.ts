@@ -6,6 +6,8 @@ export type OpenReservation = {
   readonly state: ReservationState;
   /** When its last event was recorded (epoch ms): a flow silent for long is presumed orphaned. */
   readonly updatedAt: number;
+  /** The log position of the first of its events this index saw. */
+  readonly since: number;
 };
 
 const RESERVATION = 'Reservation-';
@@ -21,6 +23,12 @@ const evolve = (state: ReservationState, event: RecordedEvent) =>
  */
 export class OpenReservations {
   private readonly open = new Map<string, OpenReservation>();
+  /** The last log position observed. */
+  private cursor: number;
+
+  constructor(cursor = 0) {
+    this.cursor = cursor;
+  }
 
   get size(): number {
     return this.open.size;
@@ -28,6 +36,7 @@ export class OpenReservations {
 
   observe(events: readonly RecordedEvent[]): void {
     for (const event of events) {
+      if (event.position > this.cursor) this.cursor = event.position;
       if (!event.streamId.startsWith(RESERVATION)) continue;
       const reservationId = event.streamId.slice(RESERVATION.length);
       const known = this.open.get(reservationId);
@@ -40,7 +49,8 @@ export class OpenReservations {
         : known.state === UNREAD
           ? UNREAD
           : evolve(known.state, event);
-      this.open.set(reservationId, { reservationId, state, updatedAt: event.recordedAt.getTime() });
+      const since = known?.since ?? event.position;
+      this.open.set(reservationId, { reservationId, state, updatedAt: event.recordedAt.getTime(), since });
     }
   }
 
@@ -52,6 +62,16 @@ export class OpenReservations {
 
   settled(reservationId: string): void {
     this.open.delete(reservationId);
+  }
+
+  /**
+   * The position a restarted index can follow the log from and miss nothing:
+   * every reservation still open has an event after it.
+   */
+  lowWater(): number {
+    let low = this.cursor;
+    for (const open of this.open.values()) if (open.since - 1 < low) low = open.since - 1;
+    return low;
   }
 
   values(): IterableIterator<OpenReservation> {

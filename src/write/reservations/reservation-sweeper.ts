@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { RecordedEvent } from '../../event-store/event-store.port';
 import { CachedEventStore } from '../../event-store/state-cache/cached-event-store';
+import { Checkpoints } from '../../shared/checkpoints';
 import { Clock } from '../../shared/clock';
 import { handleCommand } from '../../shared/command-handler';
 import { metadataAt } from '../../shared/metadata';
@@ -11,6 +12,9 @@ import { ReservationState, reservationDecider, reservationStream } from './reser
 import { SeatState, seatDecider, seatStream } from './seat.decider';
 
 const SETTLE_CONCURRENCY = 100;
+/** Where a restarted instance's write side starts following the log (see OpenReservations.lowWater). */
+export const SWEEPER_CHECKPOINT = 'reservation-sweeper';
+const CHECKPOINT_EVERY_MS = 1_000;
 
 /**
  * Finishes what a crash interrupted and tidies what time decided. Holds past
@@ -21,7 +25,8 @@ const SETTLE_CONCURRENCY = 100;
  * flow by accident is harmless.
  */
 export class ReservationSweeper {
-  private readonly open = new OpenReservations();
+  private open = new OpenReservations();
+  private checkpointedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly logger = new Logger('ReservationSweeper');
@@ -31,10 +36,18 @@ export class ReservationSweeper {
     private readonly holds: HoldSeatsProcess,
     private readonly payments: PayReservationProcess,
     private readonly clock: Clock,
+    private readonly checkpoints: Checkpoints,
     private readonly settings: { tickMs: number; staleMs: number },
   ) {}
 
-  /** The log, from before the oldest reservation that may still be open: it keeps the index current. */
+  /** Where this instance must start following the log so that its index misses no open reservation. */
+  async resumeFrom(): Promise<number> {
+    const from = await this.checkpoints.load(SWEEPER_CHECKPOINT);
+    this.open = new OpenReservations(from);
+    return from;
+  }
+
+  /** The log, from the position `resumeFrom` gave: it keeps the index current. */
   observe(events: readonly RecordedEvent[]): void {
     this.open.observe(events);
   }
@@ -74,6 +87,12 @@ export class ReservationSweeper {
           }
         }),
       );
+    }
+    if (now.getTime() - this.checkpointedAt >= CHECKPOINT_EVERY_MS) {
+      await this.checkpoints.save(SWEEPER_CHECKPOINT, this.open.lowWater()).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'could not save the sweeper low-water mark');
+      });
+      this.checkpointedAt = now.getTime();
     }
   }
 

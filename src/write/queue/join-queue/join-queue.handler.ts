@@ -58,7 +58,8 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
     );
     const created = events.length > 0;
     const joinedPosition = created ? position! : await this.joinedPosition(stream);
-    const ledger = this.store.cached<AdmissionState>(admissionStream(concertId)) ??
+    const ledger =
+      this.store.cached<AdmissionState>(admissionStream(concertId)) ??
       (await this.store.load<AdmissionState>(admissionStream(concertId), admissionDecider));
     const place = await this.places.placeOf(concertId, joinedPosition, ledger.state.servedUpTo, now.getTime());
     return { entryId: state.current!.entryId, created, position: position ?? joinedPosition, place };
