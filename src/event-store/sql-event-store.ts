@@ -10,7 +10,7 @@ import {
   SubscriptionHandler,
   WrongExpectedRevisionError,
 } from './event-store.port';
-import { APPEND_LOCK_ID, SCHEMA_SQL } from './schema.sql';
+import { APPEND_LOCK_ID, applySchema } from './schema.sql';
 import { SqlClient, SqlExecutor } from './sql-client';
 import { RecentEvents } from './recent-events';
 import { runSubscription } from './subscription';
@@ -79,7 +79,7 @@ export class SqlEventStore implements EventStore {
   ) {}
 
   static async open(sql: SqlClient, upcasters: Upcasters = EVENT_UPCASTERS): Promise<SqlEventStore> {
-    await sql.query(SCHEMA_SQL);
+    await applySchema(sql);
     const store = new SqlEventStore(sql, upcasters);
     if (sql.kind === 'pglite') {
       const { rows } = await sql.query<{ stream_id: string; revision: string }>(

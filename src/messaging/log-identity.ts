@@ -10,10 +10,7 @@ import type { SqlExecutor } from '../event-store/sql-client';
  * ones. The relay stamps every message with this id; consumers drop the rest.
  */
 export async function logIdentity(sql: SqlExecutor): Promise<string> {
-  await sql.query(`CREATE TABLE IF NOT EXISTS log_identity (
-    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-    id        text NOT NULL
-  )`);
+  // The table is SCHEMA_SQL's; the first instance to ask makes the id, the others read it.
   await sql.query('INSERT INTO log_identity (id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING', [randomUUID()]);
   const { rows } = await sql.query<{ id: string }>('SELECT id FROM log_identity');
   return rows[0].id;
