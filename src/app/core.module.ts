@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config';
-import { EVENT_STORE } from '../event-store/event-store.port';
-import { openEventStore } from '../event-store/open-event-store';
-import { SqlEventStore } from '../event-store/sql-event-store';
-import { READINESS, SQL_CLIENT } from '../http/tokens';
+import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { coordinationOf, openEventStore } from '../event-store/open-event-store';
+import { COORDINATION, Coordination } from '../event-store/coordination/coordination.port';
+import { READINESS } from '../http/tokens';
 import { ALL_PROJECTIONS } from '../projections/all-projections';
 import { InMemoryDocumentStore } from '../projections/document-store';
 import { ProjectionRunner } from '../projections/projection-runner';
@@ -12,7 +12,6 @@ import { CLOCK, Clock, systemClock } from '../shared/clock';
 import { FAULTS, Faults } from '../shared/faults';
 import { Lease } from '../shared/lease';
 import { CHECKPOINTS, Checkpoints } from '../shared/checkpoints';
-import { SqlCheckpoints } from '../event-store/sql-checkpoints';
 import { CACHED_EVENT_STORE, CachedEventStore } from '../event-store/state-cache/cached-event-store';
 import { cachedEventStore } from '../write/stream-states';
 import { PayReservationProcess } from '../write/payments/pay-reservation.process';
@@ -54,18 +53,19 @@ export class CoreModule {
         },
         {
           provide: CACHED_EVENT_STORE,
-          useFactory: (store: SqlEventStore) => cachedEventStore(store, config.stateCacheBytes),
+          useFactory: (store: EventStore) => cachedEventStore(store, config.stateCacheBytes),
           inject: [EVENT_STORE],
         },
-        { provide: SQL_CLIENT, useFactory: (store: SqlEventStore) => store.client, inject: [EVENT_STORE] },
+        // What is kept beside the store EVENT_STORE opened.
+        { provide: COORDINATION, useFactory: (store: EventStore) => coordinationOf(store), inject: [EVENT_STORE] },
         {
           provide: CHECKPOINTS,
-          useFactory: (store: SqlEventStore) => new SqlCheckpoints(store.client),
-          inject: [EVENT_STORE],
+          useFactory: (coordination: Coordination) => coordination.checkpoints,
+          inject: [COORDINATION],
         },
         {
           provide: READ_MODELS,
-          useFactory: (store: SqlEventStore) => {
+          useFactory: (store: EventStore) => {
             const documents = new InMemoryDocumentStore();
             const runner = new ProjectionRunner(store, documents, ALL_PROJECTIONS, (projection, event, error) =>
               logger.error(
@@ -89,11 +89,11 @@ export class CoreModule {
         },
         {
           provide: ADMISSION_PROCESS,
-          useFactory: (sql: SqlEventStore, store: CachedEventStore, checkpoints: Checkpoints, clock: Clock) =>
+          useFactory: (coordination: Coordination, store: CachedEventStore, checkpoints: Checkpoints, clock: Clock) =>
             new AdmissionProcess(
               store,
               checkpoints,
-              new Lease(sql.client, 'queue-admission', config.instanceId, 3_000),
+              new Lease(coordination.leases, 'queue-admission', config.instanceId, 3_000),
               clock,
               {
                 capacity: config.queueActiveCapacity,
@@ -101,7 +101,7 @@ export class CoreModule {
                 tickMs,
               },
             ),
-          inject: [EVENT_STORE, CACHED_EVENT_STORE, CHECKPOINTS, CLOCK],
+          inject: [COORDINATION, CACHED_EVENT_STORE, CHECKPOINTS, CLOCK],
         },
         {
           provide: RESERVATION_SWEEPER,
@@ -128,8 +128,8 @@ export class CoreModule {
         FAULTS,
         EVENT_STORE,
         CACHED_EVENT_STORE,
+        COORDINATION,
         CHECKPOINTS,
-        SQL_CLIENT,
         READ_MODELS,
         READ_BACKENDS,
         HOLD_SEATS_PROCESS,

@@ -1,16 +1,10 @@
-import type { SqlClient } from '../../event-store/sql-client';
+import type { SqlClient } from '../sql-client';
+import type { Generations } from './coordination.port';
 
-/**
- * Which generation of each read-model store is live, and which one a rebuild
- * is filling, kept in the event store's database: every instance reads the
- * same answer, and a rebuild that died is found and resumed. Switching is
- * one UPDATE; instances notice it on their next poll.
- */
-export class Generations {
-  /** `sql`'s database has SCHEMA_SQL applied (table read_model_generations). */
+/** Read-model generations in the event store's database, table read_model_generations; switching is one UPDATE. */
+export class SqlGenerations implements Generations {
   constructor(private readonly sql: SqlClient) {}
 
-  /** The live generation of each target (0 for a target never rebuilt). */
   async live(targets: readonly string[]): Promise<Map<string, number>> {
     const { rows } = await this.sql.query<{ target: string; live: number }>(
       'SELECT target, live FROM read_model_generations WHERE target = ANY($1)',
@@ -27,7 +21,6 @@ export class Generations {
     return rows[0]?.rebuilding ?? undefined;
   }
 
-  /** The generation a rebuild of `target` fills: the unfinished one if a rebuild died, else the next. */
   async beginRebuild(target: string): Promise<{ generation: number; live: number; resumed: boolean }> {
     return this.sql.transaction(async (tx) => {
       await tx.query('INSERT INTO read_model_generations (target) VALUES ($1) ON CONFLICT (target) DO NOTHING', [
@@ -44,7 +37,6 @@ export class Generations {
     });
   }
 
-  /** Makes `generation` live; returns the generation it replaced. */
   async switchTo(target: string, generation: number): Promise<number> {
     const { rows } = await this.sql.query<{ previous: number }>(
       `UPDATE read_model_generations g SET live = $2, rebuilding = NULL
