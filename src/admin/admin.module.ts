@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
-import { SqlEventStore } from '../event-store/sql-event-store';
+import { EVENT_STORE, EVENT_STORE_ADMIN, EventStore, EventStoreAdmin } from '../event-store/event-store.port';
 import { COORDINATION, Coordination } from '../event-store/coordination/coordination.port';
 import { EventTools } from './event-tools';
 import { EventsAdminController } from './events-admin.controller';
@@ -25,7 +24,11 @@ import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
         }),
       inject: [EVENT_STORE, COORDINATION, READ_MODELS, READ_BACKENDS],
     },
-    { provide: EventTools, useFactory: (store: SqlEventStore) => new EventTools(store), inject: [EVENT_STORE] },
+    {
+      provide: EventTools,
+      useFactory: (admin: EventStoreAdmin) => new EventTools(admin),
+      inject: [EVENT_STORE_ADMIN],
+    },
   ],
 })
 export class AdminModule {}

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { EVENT_STORE, EVENT_STORE_ADMIN, EventStore } from '../event-store/event-store.port';
 import { coordinationOf, openEventStore } from '../event-store/open-event-store';
 import { COORDINATION, Coordination } from '../event-store/coordination/coordination.port';
 import { READINESS } from '../http/tokens';
@@ -56,7 +56,8 @@ export class CoreModule {
           useFactory: (store: EventStore) => cachedEventStore(store, config.stateCacheBytes),
           inject: [EVENT_STORE],
         },
-        // What is kept beside the store EVENT_STORE opened.
+        // The store that EVENT_STORE opened, seen from its admin side, and what is kept beside it.
+        { provide: EVENT_STORE_ADMIN, useExisting: EVENT_STORE },
         { provide: COORDINATION, useFactory: (store: EventStore) => coordinationOf(store), inject: [EVENT_STORE] },
         {
           provide: CHECKPOINTS,
@@ -128,6 +129,7 @@ export class CoreModule {
         FAULTS,
         EVENT_STORE,
         CACHED_EVENT_STORE,
+        EVENT_STORE_ADMIN,
         COORDINATION,
         CHECKPOINTS,
         READ_MODELS,

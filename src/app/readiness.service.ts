@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE } from '../event-store/event-store.port';
-import { SqlEventStore } from '../event-store/sql-event-store';
+import { EVENT_STORE_ADMIN, EventStoreAdmin } from '../event-store/event-store.port';
 import { READ_MODELS, ReadModels } from '../read/read-models';
 import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
 import { ADMISSION_PROCESS } from './tokens';
@@ -19,7 +18,7 @@ const MAX_READY_LAG = 10_000;
 @Injectable()
 export class ReadinessService {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: SqlEventStore,
+    @Inject(EVENT_STORE_ADMIN) private readonly store: EventStoreAdmin,
     @Inject(READ_MODELS) private readonly readModels: ReadModels,
     @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
@@ -51,7 +50,7 @@ export class ReadinessService {
     );
     return {
       ready: head !== undefined && caughtUp,
-      eventStore: { status: head === undefined ? 'down' : 'up', kind: this.store.client.kind, head },
+      eventStore: { status: head === undefined ? 'down' : 'up', kind: this.store.kind, head },
       readModels: {
         status: degraded ? 'degraded' : 'up',
         kind: this.backends.runners.length ? 'redis+mongodb' : 'in-memory',

@@ -2,7 +2,7 @@ import { SqlEventStore } from './sql-event-store';
 import { openPgliteWorkerClient } from './pglite-worker/pglite-worker.client';
 import { openPostgresClient } from './postgres.client';
 import { Upcasters } from './upcasting/upcasters';
-import type { EventStore } from './event-store.port';
+import type { EventStore, EventStoreAdmin } from './event-store.port';
 import type { Coordination } from './coordination/coordination.port';
 import { SqlCoordination } from './coordination/sql-coordination';
 
@@ -10,11 +10,11 @@ export type EventStoreConfig =
   { readonly kind: 'pglite'; readonly dataDir?: string } | { readonly kind: 'postgres'; readonly url: string };
 
 /**
- * The event store `config` names; coordinationOf gives what else lives beside
- * it. `upcasters` defaults to this build's schemas (EVENT_UPCASTERS); tests
- * pass their own.
+ * The event store `config` names, with its admin side; coordinationOf gives
+ * what else lives beside it. `upcasters` defaults to this build's schemas
+ * (EVENT_UPCASTERS); tests pass their own.
  */
-export async function openEventStore(config: EventStoreConfig, upcasters?: Upcasters): Promise<SqlEventStore> {
+export async function openEventStore(config: EventStoreConfig, upcasters?: Upcasters): Promise<EventStoreAdmin> {
   const client =
     config.kind === 'pglite' ? await openPgliteWorkerClient(config.dataDir) : await openPostgresClient(config.url);
   return SqlEventStore.open(client, upcasters);
