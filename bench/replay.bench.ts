@@ -25,7 +25,7 @@ import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEventStore } from '../src/event-store/open-event-store';
-import { SqlEventStore } from '../src/event-store/sql-event-store';
+import type { EventStoreAdmin } from '../src/event-store/event-store.port';
 import { InMemorySink } from '../src/projections/in-memory.sink';
 import { createMongoClient } from '../src/projections/mongo/mongo-client';
 import { MongoDocumentsSink } from '../src/projections/mongo/mongo-documents.sink';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
 }
 
 /** Generates the log page by page, importing each page while the next is generated. */
-async function generateAndImport(store: SqlEventStore) {
+async function generateAndImport(store: EventStoreAdmin) {
   const generator = new EventLogGenerator({ seed: SEED });
   const t0 = Date.now();
   let generating = 0;

@@ -5,7 +5,7 @@ import { fromMessage, toMessage } from '../src/messaging/event-log-topic';
 import { walletStream } from '../src/write/wallet/wallet.decider';
 import { startApp } from './support/app';
 import { User } from './support/client';
-import { eventStoreOf, removeDataDirs, tempDataDir } from './support/e2e';
+import { eventStoreAdminOf, removeDataDirs, tempDataDir } from './support/e2e';
 
 /**
  * Event versioning, end to end. An older build wrote WalletCharged as
@@ -56,7 +56,7 @@ describe('an event type whose shape changed', () => {
       // The charge handler folds the old event through the decider: 7000 + 500.
       expect((await me.charge(500)).body).toEqual({ balance: 7500 });
 
-      const store = eventStoreOf(after);
+      const store = eventStoreAdminOf(after);
       const read = await store.readStream(walletStream(user.userId));
       expect(read.map((e) => [e.data, e.metadata.schemaVersion])).toEqual([
         [{ userId: user.userId, chargeId: 'c-1', amount: 7000, balance: 7000 }, 2],

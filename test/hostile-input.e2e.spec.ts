@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
-import { SqlClient } from '../src/event-store/sql-client';
+import { EVENT_STORE } from '../src/event-store/event-store.port';
+import type { SqlEventStore } from '../src/event-store/sql-event-store';
 import { INPUT_LIMITS } from '../src/http/input/string-rules';
-import { SQL_CLIENT } from '../src/http/tokens';
 import { ADMIN_KEY, RunningApp, startApp } from './support/app';
 import { User } from './support/client';
 import { STACK_TRACE, allEvents, eventStoreOf, positionOf, removeDataDirs, tempDataDir } from './support/e2e';
@@ -50,7 +50,8 @@ describe('hostile input is refused at the edge and writes nothing', () => {
   });
 
   const idempotencyRows = async () => {
-    const sql = running.app.get<SqlClient>(SQL_CLIENT);
+    // The embedded store's own database, where the idempotency replies are kept.
+    const sql = running.app.get<SqlEventStore>(EVENT_STORE).client;
     const { rows } = await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM idempotency_keys');
     return Number(rows[0].n);
   };

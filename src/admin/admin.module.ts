@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { EVENT_STORE } from '../event-store/event-store.port';
-import { SqlEventStore } from '../event-store/sql-event-store';
+import { EVENT_STORE, EVENT_STORE_ADMIN, EventStore, EventStoreAdmin } from '../event-store/event-store.port';
+import { COORDINATION, Coordination } from '../event-store/coordination/coordination.port';
 import { EventTools } from './event-tools';
 import { EventsAdminController } from './events-admin.controller';
 import { ProjectionJobs } from './projection-jobs';
@@ -16,14 +16,23 @@ import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
     ProjectionJobs,
     {
       provide: ProjectionTools,
-      useFactory: (store: SqlEventStore, readModels: ReadModels | null, backends: ReadBackends) =>
-        new ProjectionTools(store, backends.stores ?? [], {
+      useFactory: (
+        store: EventStore,
+        coordination: Coordination,
+        readModels: ReadModels | null,
+        backends: ReadBackends,
+      ) =>
+        new ProjectionTools(store, coordination, backends.stores ?? [], {
           inMemory: readModels ?? undefined,
           runners: backends.runners,
         }),
-      inject: [EVENT_STORE, READ_MODELS, READ_BACKENDS],
+      inject: [EVENT_STORE, COORDINATION, READ_MODELS, READ_BACKENDS],
     },
-    { provide: EventTools, useFactory: (store: SqlEventStore) => new EventTools(store), inject: [EVENT_STORE] },
+    {
+      provide: EventTools,
+      useFactory: (admin: EventStoreAdmin) => new EventTools(admin),
+      inject: [EVENT_STORE_ADMIN],
+    },
   ],
 })
 export class AdminModule {}

@@ -1,5 +1,4 @@
-import { RecordedEvent } from '../event-store/event-store.port';
-import { EventRow, SELECT_COLUMNS, SqlEventStore, toRecorded } from '../event-store/sql-event-store';
+import { EventStoreAdmin, RecordedEvent } from '../event-store/event-store.port';
 import { EventPage, EventStats } from './event-wire';
 
 export type PageQuery = {
@@ -17,7 +16,7 @@ export type PageQuery = {
  * in: the admin routes of a running service and the CLI on a stopped one.
  */
 export class EventTools {
-  constructor(private readonly store: SqlEventStore) {}
+  constructor(private readonly store: EventStoreAdmin) {}
 
   /** A stream as handlers see it (current schema versions). */
   readStream(streamId: string): Promise<RecordedEvent[]> {
@@ -33,15 +32,13 @@ export class EventTools {
     const head = await this.store.headPosition();
     const until = Math.min(query.to ?? head, head);
     if (until <= query.after) return { events: [], next: Math.max(query.after, until), head };
-    const { rows } = await this.store.client.query<EventRow>(
-      `SELECT ${SELECT_COLUMNS} FROM events
-       WHERE position > $1 AND position <= $2
-         AND ($3::text IS NULL OR left(stream_id, length($3::text) + 1) = $3::text || '-')
-         AND ($4::text IS NULL OR type = $4::text)
-       ORDER BY events.position LIMIT $5`,
-      [query.after, until, query.category ?? null, query.type ?? null, query.limit],
-    );
-    const events = this.store.upcast(rows.map(toRecorded));
+    const events = await this.store.readSelected({
+      after: query.after,
+      until,
+      limit: query.limit,
+      category: query.category,
+      type: query.type,
+    });
     const next = events.length < query.limit ? until : events[events.length - 1].position;
     return { events, next, head };
   }
@@ -64,38 +61,15 @@ export class EventTools {
   }
 
   async stats(): Promise<EventStats> {
-    const { rows } = await this.store.client.query<{
-      category: string;
-      type: string;
-      events: string;
-      bytes: string;
-      first: string;
-      last: string;
-    }>(
-      `SELECT split_part(stream_id, '-', 1) AS category, type, count(*)::text AS events,
-              sum(pg_column_size(data) + pg_column_size(metadata))::text AS bytes,
-              min(position)::text AS first, max(position)::text AS last
-       FROM events GROUP BY 1, 2 ORDER BY 1, 2`,
-    );
-    const totals = await this.store.client.query<{ streams: string; storage: string }>(
-      `SELECT count(DISTINCT stream_id)::text AS streams, pg_total_relation_size('events')::text AS storage FROM events`,
-    );
-    const byType = rows.map((row) => ({
-      category: row.category,
-      type: row.type,
-      events: Number(row.events),
-      bytes: Number(row.bytes),
-      firstPosition: Number(row.first),
-      lastPosition: Number(row.last),
-    }));
+    const { streams, storageBytes, byType } = await this.store.stats();
     const positions = byType.flatMap((t) => [t.firstPosition, t.lastPosition]);
     return {
       events: byType.reduce((sum, t) => sum + t.events, 0),
-      streams: Number(totals.rows[0].streams),
+      streams,
       firstPosition: positions.length ? Math.min(...positions) : null,
       lastPosition: positions.length ? Math.max(...positions) : null,
       bytes: byType.reduce((sum, t) => sum + t.bytes, 0),
-      storageBytes: Number(totals.rows[0].storage),
+      storageBytes,
       byType,
     };
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RecordedEvent } from '../event-store/event-store.port';
+import { RecordedEvent, StoredStats } from '../event-store/event-store.port';
 
 /**
  * A recorded event as JSON: one line of an export file, one item of an admin
@@ -37,14 +37,7 @@ export type EventStats = {
   readonly bytes: number;
   /** The events table with its indexes, on disk. */
   readonly storageBytes: number;
-  readonly byType: readonly {
-    readonly category: string;
-    readonly type: string;
-    readonly events: number;
-    readonly bytes: number;
-    readonly firstPosition: number;
-    readonly lastPosition: number;
-  }[];
+  readonly byType: StoredStats['byType'];
 };
 
 /** Stream ids are `Category-{id}`; the category is what comes before the first '-'. */

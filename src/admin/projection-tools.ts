@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { SqlEventStore } from '../event-store/sql-event-store';
+import type { EventStore } from '../event-store/event-store.port';
+import type { Coordination, Generations } from '../event-store/coordination/coordination.port';
 import { ALL_PROJECTIONS } from '../projections/all-projections';
 import type { InMemoryDocumentStore } from '../projections/document-store';
 import type { ProjectionRunner } from '../projections/projection-runner';
-import { Generations } from '../projections/rebuild/generations';
 import { rebuildInMemory, verifyInMemory } from '../projections/rebuild/rebuild-in-memory';
 import {
   RebuildBusyError,
@@ -53,11 +53,12 @@ export class ProjectionTools {
   private readonly holder = `tools-${randomBytes(4).toString('hex')}`;
 
   constructor(
-    private readonly store: SqlEventStore,
+    private readonly store: EventStore,
+    private readonly coordination: Pick<Coordination, 'generations' | 'leases'>,
     private readonly stores: readonly StoreVariants<unknown>[],
     private readonly live?: Live,
   ) {
-    this.generations = new Generations(store.client);
+    this.generations = coordination.generations;
   }
 
   private get inMemory() {
@@ -145,7 +146,7 @@ export class ProjectionTools {
       return await rebuildStore(
         this.variants(projection),
         { store: this.store, generations: this.generations },
-        (name, holder, ttlMs) => new Lease(this.store.client, name, holder, ttlMs),
+        (name, holder, ttlMs) => new Lease(this.coordination.leases, name, holder, ttlMs),
         { holder: this.holder, ...options },
       );
     } catch (error) {

@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { AppConfig, CONFIG } from '../config';
-import { EVENT_STORE } from '../event-store/event-store.port';
-import { openEventStore } from '../event-store/open-event-store';
-import { SqlEventStore } from '../event-store/sql-event-store';
-import { READINESS, SQL_CLIENT } from '../http/tokens';
+import { EVENT_STORE, EVENT_STORE_ADMIN, EventStore } from '../event-store/event-store.port';
+import { coordinationOf, openEventStore } from '../event-store/open-event-store';
+import { COORDINATION, Coordination } from '../event-store/coordination/coordination.port';
+import { READINESS } from '../http/tokens';
 import { ALL_PROJECTIONS } from '../projections/all-projections';
 import { InMemoryDocumentStore } from '../projections/document-store';
 import { ProjectionRunner } from '../projections/projection-runner';
@@ -12,7 +12,6 @@ import { CLOCK, Clock, systemClock } from '../shared/clock';
 import { FAULTS, Faults } from '../shared/faults';
 import { Lease } from '../shared/lease';
 import { CHECKPOINTS, Checkpoints } from '../shared/checkpoints';
-import { SqlCheckpoints } from '../event-store/sql-checkpoints';
 import { CACHED_EVENT_STORE, CachedEventStore } from '../event-store/state-cache/cached-event-store';
 import { cachedEventStore } from '../write/stream-states';
 import { PayReservationProcess } from '../write/payments/pay-reservation.process';
@@ -56,24 +55,26 @@ export class CoreModule {
         },
         {
           provide: CACHED_EVENT_STORE,
-          useFactory: (store: SqlEventStore) => cachedEventStore(store, config.stateCacheBytes),
+          useFactory: (store: EventStore) => cachedEventStore(store, config.stateCacheBytes),
           inject: [EVENT_STORE],
         },
-        { provide: SQL_CLIENT, useFactory: (store: SqlEventStore) => store.client, inject: [EVENT_STORE] },
+        // The store that EVENT_STORE opened, seen from its admin side, and what is kept beside it.
+        { provide: EVENT_STORE_ADMIN, useExisting: EVENT_STORE },
+        { provide: COORDINATION, useFactory: (store: EventStore) => coordinationOf(store), inject: [EVENT_STORE] },
         {
           provide: CHECKPOINTS,
-          useFactory: (store: SqlEventStore) => new SqlCheckpoints(store.client),
-          inject: [EVENT_STORE],
+          useFactory: (coordination: Coordination) => coordination.checkpoints,
+          inject: [COORDINATION],
         },
         {
           provide: WriteLogFollower,
-          useFactory: (store: SqlEventStore) => new WriteLogFollower(store),
+          useFactory: (store: EventStore) => new WriteLogFollower(store),
           inject: [EVENT_STORE],
         },
         {
           // Production instances keep no copy of any read model: queries read Redis and MongoDB.
           provide: READ_MODELS,
-          useFactory: (store: SqlEventStore) => {
+          useFactory: (store: EventStore) => {
             if (config.readStores.kind === 'external') return null;
             const documents = new InMemoryDocumentStore();
             const runner = new ProjectionRunner(store, documents, ALL_PROJECTIONS, (projection, event, error) =>
@@ -98,11 +99,11 @@ export class CoreModule {
         },
         {
           provide: ADMISSION_PROCESS,
-          useFactory: (sql: SqlEventStore, store: CachedEventStore, checkpoints: Checkpoints, clock: Clock) =>
+          useFactory: (coordination: Coordination, store: CachedEventStore, checkpoints: Checkpoints, clock: Clock) =>
             new AdmissionProcess(
               store,
               checkpoints,
-              new Lease(sql.client, 'queue-admission', config.instanceId, 3_000),
+              new Lease(coordination.leases, 'queue-admission', config.instanceId, 3_000),
               clock,
               {
                 capacity: config.queueActiveCapacity,
@@ -110,7 +111,7 @@ export class CoreModule {
                 tickMs,
               },
             ),
-          inject: [EVENT_STORE, CACHED_EVENT_STORE, CHECKPOINTS, CLOCK],
+          inject: [COORDINATION, CACHED_EVENT_STORE, CHECKPOINTS, CLOCK],
         },
         {
           provide: RESERVATION_SWEEPER,
@@ -143,8 +144,9 @@ export class CoreModule {
         FAULTS,
         EVENT_STORE,
         CACHED_EVENT_STORE,
+        EVENT_STORE_ADMIN,
+        COORDINATION,
         CHECKPOINTS,
-        SQL_CLIENT,
         READ_MODELS,
         READ_BACKENDS,
         HOLD_SEATS_PROCESS,

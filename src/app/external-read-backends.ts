@@ -1,17 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config';
-import type { SqlEventStore } from '../event-store/sql-event-store';
+import type { EventStore } from '../event-store/event-store.port';
+import type { Coordination } from '../event-store/coordination/coordination.port';
 import type { MetricsService } from '../http/metrics/metrics.service';
 import { createMongoClient } from '../projections/mongo/mongo-client';
 import { createRedisClient } from '../projections/redis/redis-client';
 import { SinkRunner } from '../projections/sink-runner';
-import { Generations } from '../projections/rebuild/generations';
 import { LiveStore } from '../projections/rebuild/live-store';
 import { mongoDocumentVariants, redisQueueVariants } from '../projections/rebuild/store-variants';
 import { EventRelay } from '../messaging/event-relay';
 import { KafkaMessageLog } from '../messaging/kafka.message-log';
 import { LogEventSource } from '../messaging/log-event-source';
-import { logIdentity } from '../messaging/log-identity';
 import { Lease } from '../shared/lease';
 import type { ProjectionSink } from '../projections/projection-sink';
 import { BREAKER_SETTINGS } from '../read/breakers/breaker-settings';
@@ -29,7 +28,8 @@ type ExternalStores = Extract<AppConfig['readStores'], { kind: 'external' }>;
  */
 export function openExternalBackends(
   config: ExternalStores,
-  store: SqlEventStore,
+  store: EventStore,
+  coordination: Coordination,
   instanceId: string,
   metrics: MetricsService,
   logger: Logger,
@@ -70,7 +70,7 @@ export function openExternalBackends(
   // With a broker each store is fed through a consumer group of its own; without, straight from the event store.
   let logId: Promise<string> | undefined;
   const identity = () =>
-    (logId ??= logIdentity(store.client).catch((error: unknown) => {
+    (logId ??= coordination.logIdentity().catch((error: unknown) => {
       logId = undefined;
       throw error;
     }));
@@ -90,7 +90,7 @@ export function openExternalBackends(
   };
   const runner = (sink: ProjectionSink, target: string) =>
     new SinkRunner(sourceFor(sink, target), sink, {
-      lease: new Lease(store.client, `read-model:${sink.name}:${target}`, instanceId, LEASE_TTL_MS),
+      lease: new Lease(coordination.leases, `read-model:${sink.name}:${target}`, instanceId, LEASE_TTL_MS),
       onApplied: (_count, lagMs) => metrics.projectionDelay.observe({ projection: sink.name }, lagMs / 1000),
       onError: (error) =>
         logger.warn(
@@ -99,7 +99,7 @@ export function openExternalBackends(
         ),
       onRewind: (from, to) => logger.warn({ projection: sink.name, from, to }, 'store lost data; replaying'),
     });
-  const generations = new Generations(store.client);
+  const { generations } = coordination;
   const onSwitch = (name: string) => (from: number, to: number) =>
     logger.log({ projection: name, from, to }, 'switched to a rebuilt generation');
   const queueStore = new LiveStore(
@@ -119,9 +119,14 @@ export function openExternalBackends(
   const documentBreaker = breakerFor('mongo', metrics, logger);
   const relay =
     log &&
-    new EventRelay(store, log, new Lease(store.client, 'event-relay', instanceId, LEASE_TTL_MS), 'event-log', {
-      onError: quietly('kafka'),
-    });
+    new EventRelay(
+      store,
+      coordination,
+      log,
+      new Lease(coordination.leases, 'event-relay', instanceId, LEASE_TTL_MS),
+      'event-log',
+      { onError: quietly('kafka') },
+    );
   const consumerLag = new Map<string, number>();
   let measuring = false;
   return {

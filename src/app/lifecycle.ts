@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_STORE } from '../event-store/event-store.port';
-import { SqlEventStore } from '../event-store/sql-event-store';
+import { EVENT_STORE_ADMIN, EventStoreAdmin } from '../event-store/event-store.port';
 import { IdempotencyStore } from '../http/idempotency/idempotency.store';
 import { MetricsService } from '../http/metrics/metrics.service';
 import { READ_MODELS, ReadModels } from '../read/read-models';
@@ -34,7 +33,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
   started: Promise<void> = Promise.resolve();
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: SqlEventStore,
+    @Inject(EVENT_STORE_ADMIN) private readonly store: EventStoreAdmin,
     @Inject(CACHED_EVENT_STORE) private readonly states: CachedEventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModels | null,
     @Inject(READ_BACKENDS) private readonly backends: ReadBackends,

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE } from '../event-store/event-store.port';
-import { SqlEventStore } from '../event-store/sql-event-store';
+import { EVENT_STORE_ADMIN, EventStoreAdmin } from '../event-store/event-store.port';
 import { READ_MODELS, ReadModels } from '../read/read-models';
 import { READ_BACKENDS, ReadBackends } from '../read/stores/read-backends';
 import { WriteLogFollower } from '../write/log-follower';
@@ -22,7 +21,7 @@ const MAX_READY_LAG = 10_000;
 @Injectable()
 export class ReadinessService {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: SqlEventStore,
+    @Inject(EVENT_STORE_ADMIN) private readonly store: EventStoreAdmin,
     @Inject(READ_MODELS) private readonly readModels: ReadModels | null,
     @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
@@ -64,7 +63,7 @@ export class ReadinessService {
     const position = readPositions.length ? Math.min(...readPositions) : 0;
     return {
       ready: head !== undefined && this.lifecycle.writeSideStarted && caughtUp,
-      eventStore: { status: head === undefined ? 'down' : 'up', kind: this.store.client.kind, head },
+      eventStore: { status: head === undefined ? 'down' : 'up', kind: this.store.kind, head },
       readModels: {
         status: degraded ? 'degraded' : 'up',
         kind: this.backends.runners.length ? 'redis+mongodb' : 'in-memory',

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { RecordedEvent } from '../event-store/event-store.port';
-import { EventStoreConfig, openEventStore } from '../event-store/open-event-store';
+import { EventStoreConfig, coordinationOf, openEventStore } from '../event-store/open-event-store';
 import { DataDirInUseError } from '../event-store/data-dir-lock';
 import { EventTools } from '../admin/event-tools';
 import { EventPage, EventStats } from '../admin/event-wire';
@@ -34,8 +34,9 @@ export class DirectTarget implements Target {
     }
     try {
       const store = await openEventStore(config);
+      const coordination = coordinationOf(store);
       if (!external) {
-        return new DirectTarget(description, new EventTools(store), new ProjectionTools(store, []), () =>
+        return new DirectTarget(description, new EventTools(store), new ProjectionTools(store, coordination, []), () =>
           store.close(),
         );
       }
@@ -49,7 +50,7 @@ export class DirectTarget implements Target {
       return new DirectTarget(
         `${description} with its Redis and MongoDB read models`,
         new EventTools(store),
-        new ProjectionTools(store, stores),
+        new ProjectionTools(store, coordination, stores),
         async () => {
           redis.disconnect();
           await mongo.close();

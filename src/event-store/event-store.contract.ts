@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  EventStore,
+  EventStoreAdmin,
   ImportRefusedError,
   NewEvent,
   RecordedEvent,
@@ -11,16 +11,17 @@ const event = (type = 'Happened', data: unknown = {}): NewEvent => ({ id: random
 const stream = (category = 'Test') => `${category}-${randomUUID()}`;
 
 /**
- * The behaviour every event store adapter must show; run once per adapter.
- * `openEmpty` opens a store nobody has written to (import needs one); by
- * default `open`, for adapters whose every open is a fresh store.
+ * The behaviour every event store adapter must show (the EventStore port, and
+ * export/import of its admin side); run once per adapter. `openEmpty` opens a
+ * store nobody has written to (import needs one); by default `open`, for
+ * adapters whose every open is a fresh store.
  */
 export function eventStoreContract(
-  open: () => Promise<EventStore>,
-  openSecond?: () => Promise<EventStore>,
-  openEmpty: () => Promise<EventStore> = open,
+  open: () => Promise<EventStoreAdmin>,
+  openSecond?: () => Promise<EventStoreAdmin>,
+  openEmpty: () => Promise<EventStoreAdmin> = open,
 ): void {
-  let store: EventStore;
+  let store: EventStoreAdmin;
   beforeAll(async () => {
     store = await open();
   });

@@ -102,6 +102,45 @@ export interface EventStore {
   /** Catch up from `after`, then deliver live events in position order, each exactly once. */
   subscribe(after: number, handler: SubscriptionHandler): Subscription;
   headPosition(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The operator's side of an event store, beside the port every slice uses:
+ * export and import, filtered pages and statistics for the admin tools, and
+ * what readiness and metrics report. An adapter implements both.
+ */
+export const EVENT_STORE_ADMIN = Symbol('EVENT_STORE_ADMIN');
+
+/** Which events an operator's page of the log holds: positions in (after, until], optionally one category and type. */
+export type LogSelection = {
+  readonly after: number;
+  readonly until: number;
+  readonly limit: number;
+  /** Streams `{category}-...` only. */
+  readonly category?: string;
+  readonly type?: string;
+};
+
+/** What the log holds, per stream category and event type. */
+export type StoredStats = {
+  readonly streams: number;
+  /** The log's storage on disk, indexes included. */
+  readonly storageBytes: number;
+  readonly byType: readonly {
+    readonly category: string;
+    readonly type: string;
+    readonly events: number;
+    /** Bytes of event data and metadata as stored, summed. */
+    readonly bytes: number;
+    readonly firstPosition: number;
+    readonly lastPosition: number;
+  }[];
+};
+
+export interface EventStoreAdmin extends EventStore {
+  /** Which adapter this is, as readiness reports it ('pglite', 'postgres'). */
+  readonly kind: string;
   /** Like readAll, but exactly as stored: no upcasting. For moving a log to another store. */
   readStored(after: number, limit: number): Promise<RecordedEvent[]>;
   /**
@@ -112,5 +151,9 @@ export interface EventStore {
    * start anywhere, for a partial export). Returns the new head.
    */
   importEvents(after: number, events: readonly RecordedEvent[]): Promise<number>;
-  close(): Promise<void>;
+  /** Up to `limit` events of the selection, in position order and current shape. */
+  readSelected(selection: LogSelection): Promise<RecordedEvent[]>;
+  stats(): Promise<StoredStats>;
+  /** Runs after every append this process commits, with the events it wrote (not for imports). */
+  onWritten(listener: (events: readonly RecordedEvent[]) => void): void;
 }

@@ -1,16 +1,18 @@
 import { EventEmitter } from 'node:events';
 import {
   AppendResult,
-  EventStore,
+  EventStoreAdmin,
   ExpectedRevision,
   LogFilter,
+  LogSelection,
   NewEvent,
   RecordedEvent,
+  StoredStats,
   Subscription,
   SubscriptionHandler,
   WrongExpectedRevisionError,
 } from './event-store.port';
-import { APPEND_LOCK_ID, SCHEMA_SQL } from './schema.sql';
+import { APPEND_LOCK_ID, applySchema } from './schema.sql';
 import { SqlClient, SqlExecutor } from './sql-client';
 import { RecentEvents } from './recent-events';
 import { runSubscription } from './subscription';
@@ -55,7 +57,7 @@ export const SELECT_COLUMNS = 'position::text, stream_id, revision::text, id, ty
  * its own against its expected revision, so one conflict fails one request.
  * Every read gives events in their type's current shape (see upcasting/).
  */
-export class SqlEventStore implements EventStore {
+export class SqlEventStore implements EventStoreAdmin {
   private pending: PendingAppend[] = [];
   private writing = false;
   /** Settles once every batch written so far is acknowledged. */
@@ -79,7 +81,7 @@ export class SqlEventStore implements EventStore {
   ) {}
 
   static async open(sql: SqlClient, upcasters: Upcasters = EVENT_UPCASTERS): Promise<SqlEventStore> {
-    await sql.query(SCHEMA_SQL);
+    await applySchema(sql);
     const store = new SqlEventStore(sql, upcasters);
     if (sql.kind === 'pglite') {
       const { rows } = await sql.query<{ stream_id: string; revision: string }>(
@@ -96,8 +98,13 @@ export class SqlEventStore implements EventStore {
     return store;
   }
 
+  /** The store's SQL client, for what else lives in its database (see coordination/). */
   get client(): SqlClient {
     return this.sql;
+  }
+
+  get kind(): SqlClient['kind'] {
+    return this.sql.kind;
   }
 
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -375,9 +382,47 @@ export class SqlEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
-  /** Events in their current shape, for readers that run their own SQL over the events table. */
-  upcast(events: RecordedEvent[]): RecordedEvent[] {
-    return this.upcasters.upcastAll(events);
+  async readSelected(selection: LogSelection): Promise<RecordedEvent[]> {
+    const { rows } = await this.sql.query<EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM events
+       WHERE position > $1 AND position <= $2
+         AND ($3::text IS NULL OR left(stream_id, length($3::text) + 1) = $3::text || '-')
+         AND ($4::text IS NULL OR type = $4::text)
+       ORDER BY events.position LIMIT $5`,
+      [selection.after, selection.until, selection.category ?? null, selection.type ?? null, selection.limit],
+    );
+    return this.upcasters.upcastAll(rows.map(toRecorded));
+  }
+
+  async stats(): Promise<StoredStats> {
+    const { rows } = await this.sql.query<{
+      category: string;
+      type: string;
+      events: string;
+      bytes: string;
+      first: string;
+      last: string;
+    }>(
+      `SELECT split_part(stream_id, '-', 1) AS category, type, count(*)::text AS events,
+              sum(pg_column_size(data) + pg_column_size(metadata))::text AS bytes,
+              min(position)::text AS first, max(position)::text AS last
+       FROM events GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    const totals = await this.sql.query<{ streams: string; storage: string }>(
+      `SELECT count(DISTINCT stream_id)::text AS streams, pg_total_relation_size('events')::text AS storage FROM events`,
+    );
+    return {
+      streams: Number(totals.rows[0].streams),
+      storageBytes: Number(totals.rows[0].storage),
+      byType: rows.map((row) => ({
+        category: row.category,
+        type: row.type,
+        events: Number(row.events),
+        bytes: Number(row.bytes),
+        firstPosition: Number(row.first),
+        lastPosition: Number(row.last),
+      })),
+    };
   }
 
   async importEvents(after: number, events: readonly RecordedEvent[]): Promise<number> {

@@ -14,9 +14,10 @@ import { KnownUsers } from '../write/users/known-users';
  * Everything between the socket and the controllers: problem+json errors,
  * authentication, idempotent POSTs, metrics, health.
  *
- * Expects CONFIG (src/config.ts), SQL_CLIENT and READINESS (./tokens), and
- * EVENT_STORE and CLOCK (for the guard's KnownUsers), to be resolvable
- * globally, e.g. from a @Global() CoreModule that AppModule imports.
+ * Expects CONFIG (src/config.ts), READINESS (./tokens), COORDINATION
+ * (src/event-store/coordination, for the idempotency replies), and EVENT_STORE
+ * and CLOCK (for the guard's KnownUsers), to be resolvable globally, e.g. from
+ * a @Global() CoreModule that AppModule imports.
  * It is @Global itself so any controller can inject TokenService and use
  * @QueueToken() (its pipe is built in the controller's module).
  * Then, between NestFactory.create and app.init(), call registerHttpMetrics and

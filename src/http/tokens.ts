@@ -3,9 +3,6 @@
  * CONFIG comes from src/config.ts.
  */
 
-/** A SqlClient (src/event-store/sql-client.ts) whose database has SCHEMA_SQL applied. */
-export const SQL_CLIENT = Symbol('SQL_CLIENT');
-
 /** A ReadinessProbe answering GET /ready. */
 export const READINESS = Symbol('READINESS');
 

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithService } from '../../test/support/services';
-import { openEventStore } from '../event-store/open-event-store';
-import { SqlEventStore } from '../event-store/sql-event-store';
+import { EventStore } from '../event-store/event-store.port';
+import { coordinationOf, openEventStore } from '../event-store/open-event-store';
 import { Lease } from '../shared/lease';
 import { fromMessage, LogMessage } from './event-log-topic';
 import { EventRelay } from './event-relay';
@@ -17,15 +17,15 @@ const until = async (check: () => boolean, timeoutMs = 20_000) => {
 };
 
 describeWithService('KAFKA_BROKERS', 'event relay to a real Kafka broker', (brokers) => {
-  let store: SqlEventStore;
+  let store: EventStore;
   let log: KafkaMessageLog;
   const received: LogMessage[] = [];
   const relays: EventRelay[] = [];
 
   const relay = (holder: string) => {
-    const made = new EventRelay(store, log, new Lease(store.client, 'event-relay', holder, 1_500), 'test-relay', {
-      electMs: 200,
-    });
+    const coordination = coordinationOf(store);
+    const lease = new Lease(coordination.leases, 'event-relay', holder, 1_500);
+    const made = new EventRelay(store, coordination, log, lease, 'test-relay', { electMs: 200 });
     relays.push(made);
     return made;
   };

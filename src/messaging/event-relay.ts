@@ -1,9 +1,7 @@
-import { Subscription } from '../event-store/event-store.port';
-import { SqlCheckpoints } from '../event-store/sql-checkpoints';
-import { SqlEventStore } from '../event-store/sql-event-store';
+import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
+import type { Coordination } from '../event-store/coordination/coordination.port';
 import { Lease } from '../shared/lease';
 import { toMessage } from './event-log-topic';
-import { logIdentity } from './log-identity';
 import { MessageLog } from './message-log.port';
 
 export type RelayOptions = {
@@ -18,7 +16,8 @@ export type RelayOptions = {
  * appended (acks=all, idempotent producer), and only then is the checkpoint
  * moved past it. A crash in between publishes that batch again; consumers
  * skip what they already applied by global position. One relay publishes at
- * a time, chosen by a lease in the event store's database.
+ * a time, chosen by a lease; the checkpoint and the log's identity are the
+ * coordination port's too.
  */
 export class EventRelay {
   private subscription: Subscription | undefined;
@@ -26,17 +25,15 @@ export class EventRelay {
   private electing = false;
   private published = 0;
   private logId: string | undefined;
-  private readonly checkpoints: SqlCheckpoints;
 
   constructor(
-    private readonly store: SqlEventStore,
+    private readonly store: EventStore,
+    private readonly coordination: Pick<Coordination, 'checkpoints' | 'logIdentity'>,
     private readonly log: MessageLog,
     private readonly lease: Lease,
     private readonly name = 'event-log',
     private readonly options: RelayOptions = {},
-  ) {
-    this.checkpoints = new SqlCheckpoints(store.client);
-  }
+  ) {}
 
   get isPublishing(): boolean {
     return this.subscription !== undefined;
@@ -58,7 +55,7 @@ export class EventRelay {
     try {
       const held = await this.lease.acquire();
       if (held && !this.subscription) {
-        this.logId ??= await logIdentity(this.store.client);
+        this.logId ??= await this.coordination.logIdentity();
         const after = await this.checkpoint();
         this.published = after;
         this.subscription = this.store.subscribe(after, (events) => this.publish(events));
@@ -74,14 +71,14 @@ export class EventRelay {
     }
   }
 
-  private async publish(events: Parameters<Parameters<SqlEventStore['subscribe']>[1]>[0]): Promise<void> {
+  private async publish(events: readonly RecordedEvent[]): Promise<void> {
     // A relay that lost its lease stops here; its successor publishes from the stored checkpoint.
     if (!this.lease.isHeld || !this.logId) throw new Error('relay lease lost');
     const logId = this.logId;
     try {
       await this.log.append(events.map((event) => toMessage(event, logId)));
       const last = events[events.length - 1].position;
-      await this.checkpoints.save(this.name, last);
+      await this.coordination.checkpoints.save(this.name, last);
       this.published = last;
       this.options.onPublished?.(events.length, last);
     } catch (error) {
@@ -91,7 +88,7 @@ export class EventRelay {
   }
 
   checkpoint(): Promise<number> {
-    return this.checkpoints.load(this.name);
+    return this.coordination.checkpoints.load(this.name);
   }
 
   /** Stops publishing; `release` false leaves the lease to expire, as a crashed instance would. */

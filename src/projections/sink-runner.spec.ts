@@ -1,9 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RecordedEvent } from '../event-store/event-store.port';
-import { openEventStore } from '../event-store/open-event-store';
-import { SqlEventStore } from '../event-store/sql-event-store';
+import { EventStore, RecordedEvent } from '../event-store/event-store.port';
+import { coordinationOf, openEventStore } from '../event-store/open-event-store';
 import { Lease } from '../shared/lease';
 import { ProjectionSink } from './projection-sink';
 import { SinkRunner } from './sink-runner';
@@ -51,7 +50,7 @@ const until = async (check: () => boolean) => {
 };
 
 describe('SinkRunner', () => {
-  let store: SqlEventStore;
+  let store: EventStore;
   let sink: SwitchableSink;
   let runner: SinkRunner;
 
@@ -148,7 +147,7 @@ describe('SinkRunner', () => {
 });
 
 describe('SinkRunner with a lease: one writer, the others follow', () => {
-  let store: SqlEventStore;
+  let store: EventStore;
   beforeAll(async () => {
     store = await openEventStore({ kind: 'pglite', dataDir: mkdtempSync(join(tmpdir(), 'sink-lease-')) });
   });
@@ -156,7 +155,7 @@ describe('SinkRunner with a lease: one writer, the others follow', () => {
 
   const runnerOn = (sink: ProjectionSink, holder: string) =>
     new SinkRunner(store, sink, {
-      lease: new Lease(store.client, 'read-model:test', holder, 3_000),
+      lease: new Lease(coordinationOf(store).leases, 'read-model:test', holder, 3_000),
       followMs: 20,
       electMs: 100,
     });

@@ -1,6 +1,7 @@
 import { openPgliteClient } from '../event-store/pglite.client';
 import { SCHEMA_SQL } from '../event-store/schema.sql';
-import { SqlClient, SqlExecutor } from '../event-store/sql-client';
+import { SqlClient } from '../event-store/sql-client';
+import { SqlLeases } from '../event-store/coordination/sql-coordination';
 import { Lease } from './lease';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -8,12 +9,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('Lease', () => {
   let sql: SqlClient;
   let asked = 0;
-  const counting: SqlExecutor = {
+  // Leases on PGlite, counting the statements they send.
+  const counting = new SqlLeases({
     query: (text, params) => {
       asked += 1;
       return sql.query(text, params);
     },
-  };
+  });
 
   beforeAll(async () => {
     sql = await openPgliteClient(undefined);

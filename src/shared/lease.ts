@@ -1,9 +1,10 @@
-import { SqlExecutor } from '../event-store/sql-client';
+import type { Leases } from '../event-store/coordination/coordination.port';
 
 /**
- * A leader lease in the event store's database: whoever holds an unexpired
- * row leads. A holder renews well inside the TTL; when it dies, another
- * instance takes over once the TTL has passed.
+ * One holder's side of a leader lease (kept by the coordination port's
+ * Leases): whoever holds an unexpired lease leads. A holder renews well
+ * inside the TTL; when it dies, another instance takes over once the TTL has
+ * passed.
  */
 export class Lease {
   private held = false;
@@ -11,7 +12,7 @@ export class Lease {
   private renewedAt = -Infinity;
 
   constructor(
-    private readonly sql: SqlExecutor,
+    private readonly leases: Leases,
     readonly name: string,
     readonly holder: string,
     private readonly ttlMs: number,
@@ -31,14 +32,7 @@ export class Lease {
     if (this.held && performance.now() - this.renewedAt < this.ttlMs / 4) return true;
     const sent = performance.now();
     try {
-      const { rows } = await this.sql.query(
-        `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
-         ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-         WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < now()
-         RETURNING holder`,
-        [this.name, this.holder, this.ttlMs],
-      );
-      this.held = rows.length === 1;
+      this.held = await this.leases.claim(this.name, this.holder, this.ttlMs);
       if (this.held) this.renewedAt = sent;
     } catch {
       this.held = false;
@@ -49,8 +43,6 @@ export class Lease {
   async release(): Promise<void> {
     if (!this.held) return;
     this.held = false;
-    await this.sql
-      .query('DELETE FROM leases WHERE name = $1 AND holder = $2', [this.name, this.holder])
-      .catch(() => undefined);
+    await this.leases.release(this.name, this.holder).catch(() => undefined);
   }
 }

@@ -1,7 +1,13 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
+import {
+  EVENT_STORE,
+  EVENT_STORE_ADMIN,
+  EventStore,
+  EventStoreAdmin,
+  RecordedEvent,
+} from '../../src/event-store/event-store.port';
 import { TokenService } from '../../src/http/auth/token.service';
 import { RunningApp, startApp } from './app';
 import { Client, Response, User } from './client';
@@ -114,6 +120,11 @@ export const seatIdsWith = (seats: readonly Seat[], status: Seat['status']) =>
 
 export function eventStoreOf(running: RunningApp): EventStore {
   return running.app.get<EventStore>(EVENT_STORE);
+}
+
+/** The same store from its admin side (export, import, events as stored). */
+export function eventStoreAdminOf(running: RunningApp): EventStoreAdmin {
+  return running.app.get<EventStoreAdmin>(EVENT_STORE_ADMIN);
 }
 
 /** The whole log in position order (read in one go and sorted, so it does not rely on the store's paging order). */

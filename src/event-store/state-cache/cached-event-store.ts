@@ -89,14 +89,6 @@ export class CachedEventStore implements EventStore {
     return this.inner.headPosition();
   }
 
-  readStored(after: number, limit: number): Promise<RecordedEvent[]> {
-    return this.inner.readStored(after, limit);
-  }
-
-  importEvents(after: number, events: readonly RecordedEvent[]): Promise<number> {
-    return this.inner.importEvents(after, events);
-  }
-
   /** The inner store belongs to whoever opened it. */
   async close(): Promise<void> {}
 }

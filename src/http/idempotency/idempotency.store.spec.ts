@@ -1,4 +1,5 @@
 import type { SqlClient } from '../../event-store/sql-client';
+import { SqlCoordination } from '../../event-store/coordination/sql-coordination';
 import { openMigratedPglite } from '../testing/edge-test-app';
 import { IdempotencyStore } from './idempotency.store';
 
@@ -10,7 +11,7 @@ describe('IdempotencyStore', () => {
   });
   beforeEach(async () => {
     await sql.query('DELETE FROM idempotency_keys');
-    store = new IdempotencyStore(sql);
+    store = new IdempotencyStore(new SqlCoordination(sql));
   });
   afterAll(() => sql.close());
 

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { AppConfig, CONFIG, loadConfig } from '../../config';
 import { openPgliteClient } from '../../event-store/pglite.client';
 import { SCHEMA_SQL } from '../../event-store/schema.sql';
+import { COORDINATION } from '../../event-store/coordination/coordination.port';
+import { SqlCoordination } from '../../event-store/coordination/sql-coordination';
 import type { SqlClient } from '../../event-store/sql-client';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { CLOCK, systemClock } from '../../shared/clock';
@@ -24,7 +26,7 @@ import { registerHttpMetrics } from '../metrics/http-metrics';
 import { MetricsService } from '../metrics/metrics.service';
 import { setupOpenApi } from '../openapi';
 import { BODY_LIMIT, registerFastifyErrorHandling } from '../problem.filter';
-import { READINESS, Readiness, ReadinessProbe, SQL_CLIENT } from '../tokens';
+import { READINESS, Readiness, ReadinessProbe } from '../tokens';
 import { parseParam, ZodBody } from '../validation';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
@@ -142,13 +144,13 @@ export async function createEdgeTestApp(
   @Module({
     providers: [
       { provide: CONFIG, useValue: config },
-      { provide: SQL_CLIENT, useValue: sql },
+      { provide: COORDINATION, useValue: new SqlCoordination(sql) },
       { provide: READINESS, useValue: probe },
       { provide: Calls, useValue: calls },
       { provide: EVENT_STORE, useValue: everyoneSignedUp },
       { provide: CLOCK, useValue: systemClock },
     ],
-    exports: [CONFIG, SQL_CLIENT, READINESS, Calls, EVENT_STORE, CLOCK],
+    exports: [CONFIG, COORDINATION, READINESS, Calls, EVENT_STORE, CLOCK],
   })
   class TestCoreModule {}
 

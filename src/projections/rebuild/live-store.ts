@@ -1,7 +1,7 @@
 import type { ProgressTracker } from '../../read/read-progress';
 import type { ProjectionSink } from '../projection-sink';
 import type { SinkRunner } from '../sink-runner';
-import { Generations } from './generations';
+import type { Generations } from '../../event-store/coordination/coordination.port';
 import { StoreVariants, variantOf } from './store-variants';
 
 /** How often an instance looks for a generation switch. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventStore } from '../../event-store/event-store.port';
 import { Lease } from '../../shared/lease';
 import { Comparison, compareModels } from './compare-models';
-import { Generations } from './generations';
+import type { Generations } from '../../event-store/coordination/coordination.port';
 import { replayInto, ReplayProgress } from './replay-into';
 import { StoreVariants, variantOf } from './store-variants';
 

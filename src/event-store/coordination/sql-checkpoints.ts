@@ -1,5 +1,5 @@
-import type { Checkpoints } from '../shared/checkpoints';
-import type { SqlExecutor } from './sql-client';
+import type { Checkpoints } from '../../shared/checkpoints';
+import type { SqlExecutor } from '../sql-client';
 
 /** Checkpoints in the event store's own database (PostgreSQL or PGlite), table relay_checkpoints. */
 export class SqlCheckpoints implements Checkpoints {

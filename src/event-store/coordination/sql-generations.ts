@@ -1,27 +1,11 @@
-import type { SqlClient } from '../../event-store/sql-client';
+import type { SqlClient } from '../sql-client';
+import type { Generations } from './coordination.port';
 
-/**
- * Which generation of each read-model store is live, and which one a rebuild
- * is filling, kept in the event store's database: every instance reads the
- * same answer, and a rebuild that died is found and resumed. Switching is
- * one UPDATE; instances notice it on their next poll.
- */
-export class Generations {
-  private ready: Promise<unknown> | undefined;
-
+/** Read-model generations in the event store's database, table read_model_generations; switching is one UPDATE. */
+export class SqlGenerations implements Generations {
   constructor(private readonly sql: SqlClient) {}
 
-  private ensure(): Promise<unknown> {
-    return (this.ready ??= this.sql.query(`CREATE TABLE IF NOT EXISTS read_model_generations (
-      target     text PRIMARY KEY,
-      live       integer NOT NULL DEFAULT 0,
-      rebuilding integer
-    )`));
-  }
-
-  /** The live generation of each target (0 for a target never rebuilt). */
   async live(targets: readonly string[]): Promise<Map<string, number>> {
-    await this.ensure();
     const { rows } = await this.sql.query<{ target: string; live: number }>(
       'SELECT target, live FROM read_model_generations WHERE target = ANY($1)',
       [targets],
@@ -30,7 +14,6 @@ export class Generations {
   }
 
   async rebuilding(target: string): Promise<number | undefined> {
-    await this.ensure();
     const { rows } = await this.sql.query<{ rebuilding: number | null }>(
       'SELECT rebuilding FROM read_model_generations WHERE target = $1',
       [target],
@@ -38,9 +21,7 @@ export class Generations {
     return rows[0]?.rebuilding ?? undefined;
   }
 
-  /** The generation a rebuild of `target` fills: the unfinished one if a rebuild died, else the next. */
   async beginRebuild(target: string): Promise<{ generation: number; live: number; resumed: boolean }> {
-    await this.ensure();
     return this.sql.transaction(async (tx) => {
       await tx.query('INSERT INTO read_model_generations (target) VALUES ($1) ON CONFLICT (target) DO NOTHING', [
         target,
@@ -56,9 +37,7 @@ export class Generations {
     });
   }
 
-  /** Makes `generation` live; returns the generation it replaced. */
   async switchTo(target: string, generation: number): Promise<number> {
-    await this.ensure();
     const { rows } = await this.sql.query<{ previous: number }>(
       `UPDATE read_model_generations g SET live = $2, rebuilding = NULL
        FROM (SELECT live AS previous FROM read_model_generations WHERE target = $1 FOR UPDATE) old
