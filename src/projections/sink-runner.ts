@@ -1,7 +1,7 @@
 import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
 import type { ProgressTracker } from '../read/read-progress';
 import type { Lease } from '../shared/lease';
-import { ProjectionSink } from './projection-sink';
+import { ProjectionSink, StoreVersion } from './projection-sink';
 
 const RETRY_MS = 1_000;
 
@@ -11,7 +11,7 @@ export type SinkRunnerOptions = {
   readonly onError?: (error: unknown) => void;
   readonly onRewind?: (from: number, to: number) => void;
   /** The store was written by another version of its sink and is rebuilt from the log. */
-  readonly onRebuild?: (stored: number | undefined, version: number) => void;
+  readonly onRebuild?: (stored: StoreVersion | undefined, version: StoreVersion) => void;
   /**
    * With a lease, exactly one instance writes the store and the others follow
    * its checkpoint; without one, this runner always writes.
