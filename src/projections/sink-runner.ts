@@ -13,6 +13,13 @@ export type SinkRunnerOptions = {
   /** The store was written by another version of its sink and is rebuilt from the log. */
   readonly onRebuild?: (stored: StoreVersion | undefined, version: StoreVersion) => void;
   /**
+   * What to do with a store another version wrote: `reset` wipes it and
+   * replays the log into it (the default); `keep` goes on applying to it as
+   * it is and leaves its recorded version alone, because a rebuild beside it
+   * replaces it (LiveStore): wiping it would empty a live read model.
+   */
+  readonly otherVersion?: 'reset' | 'keep';
+  /**
    * With a lease, exactly one instance writes the store and the others follow
    * its checkpoint; without one, this runner always writes.
    */
@@ -150,6 +157,7 @@ export class SinkRunner implements ProgressTracker {
     const stored = await this.sink.storedVersion();
     if (stored === this.sink.version) return;
     if (stored !== undefined || (await this.sink.checkpoint()) > 0) {
+      if (this.options.otherVersion === 'keep') return;
       this.options.onRebuild?.(stored, this.sink.version);
       await this.sink.reset();
       this.applied = 0;
