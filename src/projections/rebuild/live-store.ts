@@ -45,7 +45,6 @@ export class LiveStore<Reads> implements ProgressTracker {
   private readonly stopping = new AbortController();
   /** The rebuild of an outdated generation, while one runs. */
   private upgrading: Promise<void> | undefined;
-  private readonly options: LiveStoreOptions;
   /** Runners of generations switched away from, still applying for a grace period. */
   private readonly retiring = new Set<SinkRunner>();
 
@@ -53,10 +52,8 @@ export class LiveStore<Reads> implements ProgressTracker {
     readonly variants: StoreVariants<Reads>,
     private readonly generations: Generations,
     private readonly runnerFor: (sink: ProjectionSink, label: string) => SinkRunner,
-    options: LiveStoreOptions | ((from: number, to: number) => void) = {},
-  ) {
-    this.options = typeof options === 'function' ? { onSwitch: options } : options;
-  }
+    private readonly options: LiveStoreOptions = {},
+  ) {}
 
   private get live(): Current<Reads> {
     if (!this.current) throw new Error(`${this.variants.name} has not started`);
