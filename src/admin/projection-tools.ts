@@ -3,6 +3,8 @@ import type { EventStore } from '../event-store/event-store.port';
 import type { Coordination, Generations } from '../event-store/coordination/coordination.port';
 import { ALL_PROJECTIONS } from '../projections/all-projections';
 import type { InMemoryDocumentStore } from '../projections/document-store';
+import { IN_MEMORY_VERSION } from '../projections/in-memory.sink';
+import type { StoreVersion } from '../projections/projection-sink';
 import type { ProjectionRunner } from '../projections/projection-runner';
 import { rebuildInMemory, verifyInMemory } from '../projections/rebuild/rebuild-in-memory';
 import {
@@ -25,7 +27,7 @@ export const IN_MEMORY = 'in-memory';
 export type ProjectionInfo = {
   readonly name: string;
   readonly store: 'memory' | 'redis' | 'mongodb';
-  readonly version: number;
+  readonly version: StoreVersion;
   readonly generation: number;
   /** Where the live generation is. */
   readonly target: string;
@@ -96,7 +98,7 @@ export class ProjectionTools {
     const inMemory: ProjectionInfo = {
       name: IN_MEMORY,
       store: 'memory',
-      version: 1,
+      version: IN_MEMORY_VERSION,
       generation: 0,
       target: `process memory: ${ALL_PROJECTIONS.map((p) => p.name).join(', ')}`,
       checkpoint: this.inMemory ? this.inMemory.runner.position : null,

@@ -7,7 +7,8 @@ import { createMongoClient } from '../projections/mongo/mongo-client';
 import { createRedisClient } from '../projections/redis/redis-client';
 import { SinkRunner } from '../projections/sink-runner';
 import { LiveStore } from '../projections/rebuild/live-store';
-import { mongoDocumentVariants, redisQueueVariants } from '../projections/rebuild/store-variants';
+import { rebuildIfOutdated } from '../projections/rebuild/rebuild-store';
+import { StoreVariants, mongoDocumentVariants, redisQueueVariants } from '../projections/rebuild/store-variants';
 import { EventRelay } from '../messaging/event-relay';
 import { KafkaMessageLog } from '../messaging/kafka.message-log';
 import { LogEventSource } from '../messaging/log-event-source';
@@ -91,6 +92,8 @@ export function openExternalBackends(
   const runner = (sink: ProjectionSink, target: string) =>
     new SinkRunner(sourceFor(sink, target), sink, {
       lease: new Lease(coordination.leases, `read-model:${sink.name}:${target}`, instanceId, LEASE_TTL_MS),
+      // A generation other versions built keeps serving until its rebuild beside it is live (LiveStore).
+      otherVersion: 'keep',
       onApplied: (_count, lagMs) => metrics.projectionDelay.observe({ projection: sink.name }, lagMs / 1000),
       onError: (error) =>
         logger.warn(
@@ -100,20 +103,32 @@ export function openExternalBackends(
       onRewind: (from, to) => logger.warn({ projection: sink.name, from, to }, 'store lost data; replaying'),
     });
   const { generations } = coordination;
-  const onSwitch = (name: string) => (from: number, to: number) =>
-    logger.log({ projection: name, from, to }, 'switched to a rebuilt generation');
-  const queueStore = new LiveStore(
+  const liveStore = <Reads>(variants: StoreVariants<Reads>) =>
+    new LiveStore(variants, generations, runner, {
+      onSwitch: (from, to) => logger.log({ projection: variants.name, from, to }, 'switched to a rebuilt generation'),
+      // Bumping a projection's version rebuilds its store blue/green; one instance does it, under the rebuild lease.
+      rebuildIfOutdated: (signal) =>
+        rebuildIfOutdated(
+          variants,
+          { store, generations },
+          (name, holder, ttlMs) => new Lease(coordination.leases, name, holder, ttlMs),
+          { holder: instanceId, signal, onStep: (step) => logger.log({ projection: variants.name, step }, 'rebuild') },
+        ),
+      onNewer: (generation, deployed) =>
+        logger.warn(
+          { projection: variants.name, generation, deployed },
+          'the live generation was built by newer projection versions; left as it is',
+        ),
+      onRebuildError: (error) =>
+        logger.warn(
+          { projection: variants.name, err: error instanceof Error ? error.message : error },
+          'rebuild of an outdated generation failed; retrying',
+        ),
+    });
+  const queueStore = liveStore(
     redisQueueVariants({ reads: redisReads, writes: redisWrites }, config.redisUrl, config.redisPrefix),
-    generations,
-    runner,
-    onSwitch('redis-queues'),
   );
-  const documentStore = new LiveStore(
-    mongoDocumentVariants({ reads: mongoReads, writes: mongo }, config.mongoUrl),
-    generations,
-    runner,
-    onSwitch('mongo-documents'),
-  );
+  const documentStore = liveStore(mongoDocumentVariants({ reads: mongoReads, writes: mongo }, config.mongoUrl));
   const runners = [queueStore, documentStore];
   const queueBreaker = breakerFor('redis', metrics, logger);
   const documentBreaker = breakerFor('mongo', metrics, logger);

@@ -1,6 +1,6 @@
 import type { ConcertCreated } from '../write/catalog/concert.decider';
 import type { SeatHeld, SeatReleased, SeatSold } from '../write/reservations/seat.decider';
-import { Document, Projection, data } from './projection';
+import { Document, Projection, data, documentId } from './projection';
 
 export type ConcertDoc = Document & { concertId: string; title: string; scheduleIds: string[] };
 
@@ -28,7 +28,7 @@ export const concertsProjection: Projection<ConcertDoc> = {
   name: 'concerts',
   version: 1,
   handles: ['ConcertCreated'],
-  documentIds: (event) => [data<ConcertCreated['data']>(event).concertId],
+  documentIds: (event) => [documentId(data<ConcertCreated['data']>(event).concertId)],
   apply: (_doc, event) => {
     const { concertId, title, schedules } = data<ConcertCreated['data']>(event);
     return { position: 0, concertId, title, scheduleIds: schedules.map((s) => s.scheduleId) };
@@ -41,7 +41,7 @@ export const schedulesProjection: Projection<ScheduleDoc> = {
   handles: ['ConcertCreated', 'SeatHeld', 'SeatReleased', 'SeatSold'],
   documentIds: (event) =>
     event.type === 'ConcertCreated'
-      ? data<ConcertCreated['data']>(event).schedules.map((s) => s.scheduleId)
+      ? data<ConcertCreated['data']>(event).schedules.map((s) => documentId(s.scheduleId))
       : [scheduleIdOfSeat(data<{ seatId: string }>(event).seatId)],
   apply: (doc, event, id) => {
     if (event.type === 'ConcertCreated') {

@@ -3,11 +3,15 @@ import { ALL_PROJECTIONS } from './all-projections';
 import { InMemoryDocumentStore } from './document-store';
 import { ProjectionRunner } from './projection-runner';
 import { ProjectionSink } from './projection-sink';
+import { storeVersion } from './rebuild/store-version';
+
+/** Rebuilt from the log at every start, so always the deployed projections' versions. */
+export const IN_MEMORY_VERSION = storeVersion(1, ALL_PROJECTIONS);
 
 /** The in-process projections seen through the sink port, so the read-model contract suites can drive them too. */
 export class InMemorySink implements ProjectionSink {
   readonly name = 'in-memory';
-  readonly version = 1;
+  readonly version = IN_MEMORY_VERSION;
   readonly documents = new InMemoryDocumentStore();
   private runner = this.newRunner();
 
@@ -18,7 +22,7 @@ export class InMemorySink implements ProjectionSink {
 
   async prepare(): Promise<void> {}
 
-  async storedVersion(): Promise<number | undefined> {
+  async storedVersion(): Promise<string> {
     return this.version;
   }
 

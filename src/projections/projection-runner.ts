@@ -1,7 +1,7 @@
 import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
 import type { ProgressTracker } from '../read/read-progress';
 import { InMemoryDocumentStore } from './document-store';
-import { Document, Projection } from './projection';
+import { Document, Projection, evolveDocuments } from './projection';
 
 export type RunnerListener = (events: readonly RecordedEvent[]) => void;
 
@@ -59,31 +59,11 @@ export class ProjectionRunner implements ProgressTracker {
 
   private apply(event: RecordedEvent): void {
     for (const projection of this.byType.get(event.type) ?? []) {
-      const collection = this.documents.collection(projection.name);
-      let ids: readonly string[];
-      try {
-        ids = projection.documentIds(event);
-      } catch (error) {
-        // An event whose data lacks the ids a projection needs is poison too, not a reason to stop the runner.
+      // A poison event must not stop every other read model: count it and move on.
+      evolveDocuments(projection, event, this.documents.collection(projection.name), (error) => {
         this.skipped += 1;
         this.onPoison(projection.name, event, error);
-        continue;
-      }
-      for (const id of ids) {
-        const doc = collection.get(id) ?? null;
-        if (doc && doc.position >= event.position) continue;
-        try {
-          const next = projection.apply(doc, event, id);
-          if (next) {
-            next.position = event.position;
-            collection.set(id, next);
-          } else collection.delete(id);
-        } catch (error) {
-          // A poison event must not stop every other read model: count it and move on.
-          this.skipped += 1;
-          this.onPoison(projection.name, event, error);
-        }
-      }
+      });
     }
   }
 

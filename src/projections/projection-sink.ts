@@ -1,5 +1,8 @@
 import { RecordedEvent } from '../event-store/event-store.port';
 
+/** A number, or a string naming the projections' versions too (see rebuild/store-version.ts). */
+export type StoreVersion = number | string;
+
 /**
  * A read-model store fed from the global log (Redis, MongoDB, or memory).
  *
@@ -13,12 +16,14 @@ export interface ProjectionSink {
   /** Label for metrics, /ready and logs, e.g. `redis-queues`. */
   readonly name: string;
   /**
-   * Bumped whenever what is stored, or what a document means, changes: a
-   * store another version wrote is wiped and rebuilt from the log at start.
+   * Changes whenever what is stored, or what a document means, changes (its
+   * layout, or the version of a projection it applies): a store another
+   * version wrote is rebuilt from the log (beside the live one, where a
+   * LiveStore runs it; in place by a bare SinkRunner).
    */
-  readonly version: number;
+  readonly version: StoreVersion;
   /** The version that wrote what is stored; undefined when nothing records one. */
-  storedVersion(): Promise<number | undefined>;
+  storedVersion(): Promise<StoreVersion | undefined>;
   /** Records `version` as the one that writes this store from now on. */
   recordVersion(): Promise<void>;
   /** Creates indexes, loads scripts. Safe to call on every start. */

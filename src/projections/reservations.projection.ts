@@ -3,7 +3,7 @@ import type {
   ReservationPhase,
   ReservationRequested,
 } from '../write/reservations/reservation.decider';
-import { Document, Projection, data } from './projection';
+import { Document, Projection, data, documentId } from './projection';
 
 export type ReservationDoc = Document &
   ReservationRequested['data'] & {
@@ -27,7 +27,7 @@ export const reservationsProjection: Projection<ReservationDoc> = {
     'PaymentFailed',
     'ReservationPaid',
   ],
-  documentIds: (event) => [data<{ reservationId: string }>(event).reservationId],
+  documentIds: (event) => [documentId(data<{ reservationId: string }>(event).reservationId)],
   apply: (doc, recorded) => {
     const event = recorded as unknown as ReservationEvent;
     const updatedAt = recorded.recordedAt.getTime();

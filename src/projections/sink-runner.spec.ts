@@ -113,6 +113,18 @@ describe('SinkRunner', () => {
     expect(sink.stored).toEqual(Array.from({ length: base + 1 }, (_, i) => i + 1));
   });
 
+  it('keeps applying to a store another version wrote when told to (a rebuild beside it replaces it)', async () => {
+    await append(event(1));
+    sink.version = 2;
+    runner = new SinkRunner(store, sink, { otherVersion: 'keep' });
+    await runner.start();
+    await append(event(2));
+    await until(() => runner.position === base + 2);
+    expect(sink.resets).toBe(0);
+    expect(sink.recorded).toBe(1);
+    expect(sink.stored).toEqual([base + 1, base + 2]);
+  });
+
   it('resolves waiters once their position is applied', async () => {
     runner = new SinkRunner(store, sink);
     await runner.start();

@@ -1,7 +1,7 @@
 import { EventStore, RecordedEvent, Subscription } from '../event-store/event-store.port';
 import type { ProgressTracker } from '../read/read-progress';
 import type { Lease } from '../shared/lease';
-import { ProjectionSink } from './projection-sink';
+import { ProjectionSink, StoreVersion } from './projection-sink';
 
 const RETRY_MS = 1_000;
 
@@ -11,7 +11,14 @@ export type SinkRunnerOptions = {
   readonly onError?: (error: unknown) => void;
   readonly onRewind?: (from: number, to: number) => void;
   /** The store was written by another version of its sink and is rebuilt from the log. */
-  readonly onRebuild?: (stored: number | undefined, version: number) => void;
+  readonly onRebuild?: (stored: StoreVersion | undefined, version: StoreVersion) => void;
+  /**
+   * What to do with a store another version wrote: `reset` wipes it and
+   * replays the log into it (the default); `keep` goes on applying to it as
+   * it is and leaves its recorded version alone, because a rebuild beside it
+   * replaces it (LiveStore): wiping it would empty a live read model.
+   */
+  readonly otherVersion?: 'reset' | 'keep';
   /**
    * With a lease, exactly one instance writes the store and the others follow
    * its checkpoint; without one, this runner always writes.
@@ -150,6 +157,7 @@ export class SinkRunner implements ProgressTracker {
     const stored = await this.sink.storedVersion();
     if (stored === this.sink.version) return;
     if (stored !== undefined || (await this.sink.checkpoint()) > 0) {
+      if (this.options.otherVersion === 'keep') return;
       this.options.onRebuild?.(stored, this.sink.version);
       await this.sink.reset();
       this.applied = 0;

@@ -3,13 +3,18 @@ import type { ReservationPhase, ReservationRequested } from '../../write/reserva
 
 /**
  * The production catalog, seat availability, reservation and wallet read
- * models. Every document keeps `position`, the global position of the last
- * event applied to it; a write is guarded by `position < event position`, so
- * re-deliveries, replays and two instances' overlapping batches change nothing.
+ * models. Concerts, reservations and wallets are their projections' own
+ * documents (whole-documents.ts); schedules and seats have a form of their
+ * own (write-plan.ts). Every document keeps `position`, the global position
+ * of the last event applied to it; a write is guarded by `position < event
+ * position`, so re-deliveries, replays and two instances' overlapping batches
+ * change nothing.
  */
 
+/** concertsProjection's ConcertDoc, by `_id`. */
 export type ConcertDocument = {
   _id: string;
+  concertId: string;
   title: string;
   scheduleIds: string[];
   /** Position of the event that first created it: the concerts list is oldest first. */
@@ -69,7 +74,7 @@ export type SeatBlockDocument = {
   sold: Record<string, 1>;
 };
 
-/** What the reservation was requested with, and where it has got to. */
+/** reservationsProjection's ReservationDoc, by `_id`: what the reservation was requested with, and where it has got to. */
 export type ReservationDocument = ReservationRequested['data'] & {
   _id: string;
   phase: ReservationPhase;
@@ -80,9 +85,11 @@ export type ReservationDocument = ReservationRequested['data'] & {
   position: number;
 };
 
-export type WalletDocument = { _id: string; balance: number; position: number };
+/** walletsProjection's WalletDoc, by `_id`. */
+export type WalletDocument = { _id: string; userId: string; balance: number; position: number };
 
-export type CheckpointDocument = { _id: string; position: number };
+/** A checkpoint, or (`<sink>:version`) the version that built the store, in `version`. */
+export type CheckpointDocument = { _id: string; position: number; version?: string };
 
 export type DocumentCollections = {
   concerts: Collection<ConcertDocument>;

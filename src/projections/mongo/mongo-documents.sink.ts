@@ -1,21 +1,38 @@
 import { Collection, Db, MongoClient, MongoServerError } from 'mongodb';
 import { RecordedEvent } from '../../event-store/event-store.port';
 import { ProjectionSink } from '../projection-sink';
+import { storeVersion } from '../rebuild/store-version';
 import { DocumentImage, LOADED_COLLECTIONS, insertImage } from './bulk-load';
 import { BulkWriter, BulkWriterOptions, allDone } from './bulk-writer';
 import { COLLECTION_NAMES, DocumentCollections, INDEXES, StoredDocument, documentCollections } from './collections';
+import {
+  DOCUMENT_PROJECTIONS,
+  DocumentProjections,
+  WHOLE_COLLECTIONS,
+  WholeCollection,
+  evolveBatch,
+  writesOf,
+} from './whole-documents';
 import { WritePlan, planWrites } from './write-plan';
+
+/** Documents loaded at once: one find per `_id` (FerretDB v1 answers `$in` with a collection scan). */
+const LOADS_IN_FLIGHT = 4;
 
 /**
  * The catalog, seat, reservation and wallet read models in MongoDB (layout in
- * collections.ts). A batch is written without a transaction: every write is
- * guarded by the position its document (or seat) last applied, and the
- * checkpoint moves last, so a crash half-way through a batch leaves writes
- * that the re-delivered batch skips.
+ * collections.ts). Concerts, reservations and wallets are applied by their
+ * projections: each batch loads the documents it touches, evolves them with
+ * the projections' `apply` and writes them back (whole-documents.ts);
+ * schedules and seats are written in their own form (write-plan.ts). A batch
+ * is written without a transaction: every write is guarded by the position
+ * its document (or seat) last applied, and the checkpoint moves last, so a
+ * crash half-way through a batch leaves writes that the re-delivered batch
+ * skips.
  */
 export class MongoDocumentsSink implements ProjectionSink {
   readonly name = 'mongo-documents';
-  readonly version = 1;
+  /** How the documents are laid out here; their projections' versions come on top (see `version`). */
+  static readonly LAYOUT = 2;
   /** Events whose data did not have the declared shape (the in-memory runner counts these as poison). */
   skipped = 0;
   private readonly db: Db;
@@ -25,6 +42,7 @@ export class MongoDocumentsSink implements ProjectionSink {
   private readonly writer: BulkWriter;
   /** While a bulk load runs: the documents built so far, and the position they include. */
   private image: { documents: DocumentImage; position: number } | undefined;
+  private readonly projections: DocumentProjections;
 
   constructor(
     mongo: MongoClient | Db,
@@ -34,8 +52,11 @@ export class MongoDocumentsSink implements ProjectionSink {
       readonly bulkLoadLimit?: number;
       /** Documents per insertMany of a bulk load. */
       readonly bulkInsertChunk?: number;
+      /** The definitions applied (another version of one of them in a test). */
+      readonly projections?: Partial<DocumentProjections>;
     } = {},
   ) {
+    this.projections = { ...DOCUMENT_PROJECTIONS, ...options.projections };
     this.db = mongo instanceof MongoClient ? mongo.db() : mongo;
     this.collections = documentCollections(this.db);
     const named = (name: keyof DocumentCollections) => this.db.collection<StoredDocument>(COLLECTION_NAMES[name]);
@@ -56,16 +77,22 @@ export class MongoDocumentsSink implements ProjectionSink {
     }
   }
 
-  async storedVersion(): Promise<number | undefined> {
-    const stored = await this.collections.checkpoints.findOne({ _id: `${this.name}:version` });
-    return stored?.position;
+  /** The layout and the version of each projection it holds, e.g. `2 concerts@1 reservations@1 schedules@1 wallets@1`. */
+  get version(): string {
+    return storeVersion(MongoDocumentsSink.LAYOUT, Object.values(this.projections));
   }
 
-  /** Kept beside the checkpoint, in its `position` field, so the collection keeps one document shape. */
+  /** A store written before versions named their projections has only the layout's number, in `position`. */
+  async storedVersion(): Promise<string | number | undefined> {
+    const stored = await this.collections.checkpoints.findOne({ _id: `${this.name}:version` });
+    return stored?.version ?? stored?.position;
+  }
+
+  /** Kept beside the checkpoint (the layout in its `position` field, so the collection keeps one document shape). */
   async recordVersion(): Promise<void> {
     await this.collections.checkpoints.updateOne(
       { _id: `${this.name}:version` },
-      { $set: { position: this.version } },
+      { $set: { position: MongoDocumentsSink.LAYOUT, version: this.version } },
       { upsert: true },
     );
   }
@@ -111,26 +138,24 @@ export class MongoDocumentsSink implements ProjectionSink {
   async apply(events: readonly RecordedEvent[]): Promise<void> {
     const last = events[events.length - 1];
     if (!last) return;
-    const plan = planWrites(events);
-    if (this.image) {
-      if (last.position <= this.image.position) return;
-      this.image.documents.apply(plan);
-      this.image.position = last.position;
-      this.skipped += plan.skipped;
-      if (this.image.documents.size >= (this.options.bulkLoadLimit ?? 2_000_000)) await this.endBulkLoad();
+    const image = this.image;
+    if (image) {
+      if (last.position <= image.position) return;
+      this.skipped += await image.documents.applyBatch(this.projections, events);
+      image.position = last.position;
+      if (image.documents.size >= (this.options.bulkLoadLimit ?? 2_000_000)) await this.endBulkLoad();
       return;
     }
-    const { concerts, schedules, reservations, wallets } = this.writable;
+    const { changes, skipped } = await evolveBatch(this.projections, events, (name, ids) => this.load(name, ids));
+    const plan = planWrites(events);
     await allDone([
-      this.writer.writeAll(concerts, plan.concerts),
-      this.writer.writeAll(schedules, plan.schedules),
-      this.writer.writeAll(reservations, plan.reservations),
-      this.writer.writeAll(wallets, plan.wallets),
+      ...WHOLE_COLLECTIONS.map((name) => this.writer.writeAll(this.writable[name], writesOf(changes.get(name)!))),
+      this.writer.writeAll(this.writable.schedules, plan.schedules),
       this.applySeats(plan),
     ]);
     for (const filter of plan.staleBlocks) await this.collections.seatBlocks.deleteMany(filter);
     await this.advanceCheckpoint(last.position);
-    this.skipped += plan.skipped;
+    this.skipped += plan.skipped + skipped;
   }
 
   /** Checkpoint first: if the reset stops half-way, the next start replays everything into what is left. */
@@ -145,6 +170,21 @@ export class MongoDocumentsSink implements ProjectionSink {
   /** Closes the client only when it was handed over; a shared one belongs to whoever made it. */
   async close(): Promise<void> {
     if (this.options.ownsClient) await this.db.client.close();
+  }
+
+  /** The stored documents of `ids`, one find by `_id` each, a few at a time. */
+  private async load(name: WholeCollection, ids: readonly string[]): Promise<Map<string, StoredDocument>> {
+    const loaded = new Map<string, StoredDocument>();
+    let next = 0;
+    await allDone(
+      Array.from({ length: Math.min(LOADS_IN_FLIGHT, ids.length) }, async () => {
+        for (let i = next++; i < ids.length; i = next++) {
+          const document = await this.writable[name].findOne({ _id: ids[i] });
+          if (document) loaded.set(ids[i], document);
+        }
+      }),
+    );
+    return loaded;
   }
 
   private async applySeats(plan: WritePlan): Promise<void> {

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { MongoClient } from 'mongodb';
 import { COLLECTION_NAMES } from '../mongo/collections';
 import { MongoDocumentsSink } from '../mongo/mongo-documents.sink';
+import type { DocumentProjections } from '../mongo/whole-documents';
 import { ProjectionSink } from '../projection-sink';
 import { QueueKeys } from '../redis/queue-keys';
 import { RedisQueueSink } from '../redis/redis-queue.sink';
@@ -82,10 +83,14 @@ export function redisQueueVariants(
   };
 }
 
-/** `clients.reads` serves queries, `clients.writes` the sink and the maintenance (they may be one client). */
+/**
+ * `clients.reads` serves queries, `clients.writes` the sink and the maintenance (they may be one client);
+ * `projections` replaces definitions the sink applies (another version of one, in a test).
+ */
 export function mongoDocumentVariants(
   clients: MongoClient | { readonly reads: MongoClient; readonly writes: MongoClient },
   url: string,
+  projections?: Partial<DocumentProjections>,
 ): StoreVariants<DocumentReads> {
   const { reads, writes: mongo } = 'writes' in clients ? clients : { reads: clients, writes: clients };
   const base = mongo.db().databaseName;
@@ -94,7 +99,7 @@ export function mongoDocumentVariants(
     name: 'mongo-documents',
     target: `${withoutCredentials(url)}#${base}`,
     label: (variant) => `${withoutCredentials(url)}#${db(variant).databaseName}`,
-    sink: (variant) => new MongoDocumentsSink(db(variant)),
+    sink: (variant) => new MongoDocumentsSink(db(variant), { projections }),
     reads: (variant) => new MongoDocumentReads(reads.db(db(variant).databaseName)),
     async dump(variant) {
       const dumped = new Map<string, unknown>();
