@@ -112,6 +112,6 @@ export class ReadModels {
   }
 
   queueEntry(concertId: string, entryId: string): QueueEntryDoc | undefined {
-    return this.queue(concertId)?.entries.get(entryId);
+    return this.queue(concertId)?.entry(entryId);
   }
 }
