@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { DomainError } from '../../shared/domain-error';
-import { KnownUsers } from './known-users';
+import { KnownUsers, RegisteredPairs } from './known-users';
 import { usernameStream } from './user.decider';
 
 /** Just what KnownUsers reads: Username streams, with every read counted. */
@@ -79,5 +79,33 @@ describe('KnownUsers', () => {
     expect((failed as DomainError).code).toBe('SERVICE_UNAVAILABLE');
     streams.failing = false;
     expect(await users.exists('u-1', 'alice')).toBe(true);
+  });
+});
+
+describe('RegisteredPairs', () => {
+  const userId = (i: number) => `${(i * 2654435761) % 2 ** 32}`.padStart(10, '0') + `-0000-4000-8000-${i}`;
+
+  it('half full, keeps every pair it was given, and takes none it was not given for one it was', () => {
+    // The service's table is 2^21 slots: a million users fill it to the same half.
+    const pairs = new RegisteredPairs(1 << 16);
+    const n = 1 << 15;
+    for (let i = 0; i < n; i += 1) pairs.add(userId(i), `user${i}`);
+    let kept = 0;
+    for (let i = 0; i < n; i += 1) if (pairs.has(userId(i), `user${i}`)) kept += 1;
+    expect(kept).toBe(n);
+    let mistaken = 0;
+    for (let i = 0; i < n; i += 1) {
+      if (pairs.has(userId(i + n), `user${i}`) || pairs.has(userId(i), `user${i + 1}`)) mistaken += 1;
+    }
+    expect(mistaken).toBe(0);
+  });
+
+  it('makes way in a full bucket by dropping its oldest pair, so it never grows', () => {
+    const pairs = new RegisteredPairs(8);
+    for (let i = 0; i < 8; i += 1) pairs.add(`u${i}`, 'name');
+    expect(Array.from({ length: 8 }, (_, i) => pairs.has(`u${i}`, 'name'))).toEqual(Array(8).fill(true));
+    pairs.add('u8', 'name');
+    pairs.add('u8', 'name'); // already there: nothing else is dropped
+    expect(Array.from({ length: 9 }, (_, i) => pairs.has(`u${i}`, 'name'))).toEqual([false, ...Array(8).fill(true)]);
   });
 });
