@@ -23,30 +23,44 @@ const FIRST_CAPACITY = 16;
 /** One id as four 32-bit words plus whether it was interned. */
 type Key = { interned: boolean; words: Uint32Array };
 
-const DASHES = new Set([8, 13, 18, 23]);
+/** Hex digit value by character code (lower case only), -1 for anything else. */
+const NIBBLES = new Int8Array(128).fill(-1);
+for (let c = 0; c < 16; c += 1) NIBBLES['0123456789abcdef'.charCodeAt(c)] = c;
+const DASH = 45;
 /** The key of a look-up, so that a read allocates nothing (one thread, and no look-up awaits). */
 const scratch: Key = { interned: false, words: new Uint32Array(WORDS) };
+
+/** `digits` hex digits from `at` as a number, or -1. */
+function hexAt(id: string, at: number, digits: number): number {
+  let value = 0;
+  for (let i = at; i < at + digits; i += 1) {
+    const code = id.charCodeAt(i);
+    const nibble = code < 128 ? NIBBLES[code] : -1;
+    if (nibble < 0) return -1;
+    value = value * 16 + nibble;
+  }
+  return value;
+}
 
 /** The 128 bits of a canonical (lower-case) UUID, written into `out`; false for any other string. */
 function parseUuid(id: string, out: Uint32Array): boolean {
   if (id.length !== 36) return false;
-  let word = 0;
-  let nibbles = 0;
-  for (let i = 0; i < 36; i += 1) {
-    const c = id.charCodeAt(i);
-    if (DASHES.has(i)) {
-      if (c !== 45) return false;
-      continue;
-    }
-    const nibble = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (nibble < 0) return false;
-    word = (word << 4) | nibble;
-    nibbles += 1;
-    if (nibbles % 8 === 0) {
-      out[nibbles / 8 - 1] = word >>> 0;
-      word = 0;
-    }
-  }
+  if (id.charCodeAt(8) !== DASH || id.charCodeAt(13) !== DASH || id.charCodeAt(18) !== DASH) return false;
+  if (id.charCodeAt(23) !== DASH) return false;
+  // xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx: the middle words straddle a dash, so they are read in halves.
+  const a = hexAt(id, 0, 8);
+  const b1 = hexAt(id, 9, 4);
+  const b2 = hexAt(id, 14, 4);
+  const c1 = hexAt(id, 19, 4);
+  const c2 = hexAt(id, 24, 4);
+  const d = hexAt(id, 28, 8);
+  if (a < 0 || b1 < 0 || b2 < 0 || c1 < 0 || c2 < 0 || d < 0) return false;
+  const b = b1 * 0x10000 + b2;
+  const c = c1 * 0x10000 + c2;
+  out[0] = a;
+  out[1] = b;
+  out[2] = c;
+  out[3] = d;
   return true;
 }
 

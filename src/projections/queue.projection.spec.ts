@@ -142,6 +142,8 @@ describe('queues projection, kept in columns', () => {
       ['0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F9', 'ffffffff-ffff-4fff-bfff-ffffffffffff'],
       ['0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9', 'user with spaces'],
       ['0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f', '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9'],
+      ['0f1e2d3c-4b5a-4978-8695_a4b3c2d1e0f9', '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0g9'],
+      ['0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f\u0669', '0f1e2d3c4b5a-4978-8695-a4b3c2d1e0f9-'],
     ];
     const doc = queue([recorded(...ids.map(([entryId, userId]) => joinAs(entryId, userId)))]);
     expect(doc.order()).toEqual(ids.map(([entryId]) => entryId));
