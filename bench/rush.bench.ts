@@ -22,16 +22,17 @@
  * to stdout, ending with one JSON line.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../src/config';
 import type { RecordedEvent } from '../src/event-store/event-store.port';
-import { openEventStore } from '../src/event-store/open-event-store';
+import { EventStoreConfig, openEventStore } from '../src/event-store/open-event-store';
 import { EVENT_UPCASTERS } from '../src/event-store/upcasting/event-upcasters';
 import { TokenService } from '../src/http/auth/token.service';
+import { QueueJoined, queueEntryStream } from '../src/write/queue/queue-entry.decider';
 import type { UserRegistered } from '../src/write/users/user.decider';
 import { hashPassword } from '../src/write/users/password';
 import { usernameStream } from '../src/write/users/user.decider';
@@ -46,7 +47,13 @@ const IMPORT_PAGE = 10_000;
 const KNOWN_USERS = 8;
 const RESTART_TIMEOUT_MS = 300_000;
 
-type Options = { users: number; profile: 'embedded' | 'production'; connections: number; seconds: number };
+type Options = {
+  users: number;
+  profile: 'embedded' | 'production';
+  connections: number;
+  seconds: number;
+  joins: 'http' | 'import';
+};
 
 const count = (value: string) => {
   const n = Number(value.replace(/_/g, ''));
@@ -60,11 +67,22 @@ function parseOptions(): Options {
     .option('--profile <profile>', 'embedded or production', 'embedded')
     .option('--connections <n>', 'connections for joins and status polls', count, 200)
     .option('--seconds <n>', 'how long status is polled', count, 15)
+    .option(
+      '--joins <how>',
+      'http (measured), or import: the joins written into the event store with the service stopped, to look at status and restart at a size quickly',
+      'http',
+    )
     .parse();
-  const raw = program.opts<{ users?: number; profile: string; connections: number; seconds: number }>();
+  const raw = program.opts<{ users?: number; profile: string; connections: number; seconds: number; joins: string }>();
   if (raw.profile !== 'embedded' && raw.profile !== 'production') program.error('--profile is embedded or production');
+  if (raw.joins !== 'http' && raw.joins !== 'import') program.error('--joins is http or import');
   const profile = raw.profile as Options['profile'];
-  return { ...raw, profile, users: raw.users ?? (profile === 'production' ? 200_000 : 1_000_000) };
+  return {
+    ...raw,
+    profile,
+    joins: raw.joins as Options['joins'],
+    users: raw.users ?? (profile === 'production' ? 200_000 : 1_000_000),
+  };
 }
 
 /** Synthetic users: the id and name follow from the index, so nothing per user is kept but its tokens. */
@@ -108,7 +126,7 @@ function uptime(): string {
 }
 
 /** Writes the N sign-up events into the (empty) event store, page by page, without the service. */
-async function seedUsers(users: Users, eventStore: Parameters<typeof openEventStore>[0]): Promise<number> {
+async function seedUsers(users: Users, eventStore: EventStoreConfig): Promise<number> {
   const started = Date.now();
   const passwordHash = await hashPassword('correct horse battery');
   const store = await openEventStore(eventStore);
@@ -136,6 +154,48 @@ async function seedUsers(users: Users, eventStore: Parameters<typeof openEventSt
       head = await store.importEvents(head, page);
       if ((from / IMPORT_PAGE) % 20 === 0 || head === users.count) {
         progress(`seeded ${head.toLocaleString('en')} / ${users.count.toLocaleString('en')} users`);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+  return (Date.now() - started) / 1000;
+}
+
+/**
+ * The joins as the service would have written them (one QueueJoined per
+ * user, in user order), appended to the log while the service is stopped,
+ * and the queue tokens it would have answered.
+ */
+async function importJoins(users: Users, concertId: string, eventStore: EventStoreConfig): Promise<number> {
+  const started = Date.now();
+  const tokens = new TokenService({ jwtSecret: JWT_SECRET, accessTokenTtlSeconds: 3600 } as AppConfig);
+  const store = await openEventStore(eventStore);
+  try {
+    let head = await store.headPosition();
+    const recordedAt = new Date();
+    const metadata = EVENT_UPCASTERS.stamp('QueueJoined', { correlationId: `bench-rush-${randomUUID()}` });
+    for (let from = 0; from < users.count; from += IMPORT_PAGE) {
+      const page: RecordedEvent[] = [];
+      for (let i = from; i < Math.min(users.count, from + IMPORT_PAGE); i += 1) {
+        const userId = users.userId(i);
+        const entryId = randomUUID();
+        const data: QueueJoined['data'] = { entryId, concertId, userId };
+        page.push({
+          id: randomUUID(),
+          streamId: queueEntryStream(concertId, userId),
+          revision: 0,
+          position: head + page.length + 1,
+          type: 'QueueJoined',
+          data,
+          metadata,
+          recordedAt,
+        });
+        users.queueTokens[i] = tokens.signQueue({ userId, concertId, entryId });
+      }
+      head = await store.importEvents(head, page);
+      if ((from / IMPORT_PAGE) % 20 === 0 || from + IMPORT_PAGE >= users.count) {
+        progress(`imported ${Math.min(users.count, from + IMPORT_PAGE).toLocaleString('en')} joins`);
       }
     }
   } finally {
@@ -290,7 +350,8 @@ async function restart(start: () => Service, users: Users, places: Map<number, n
 }
 
 type Figures = {
-  joinsPerSecond: number;
+  /** Undefined when the joins were imported. */
+  joinsPerSecond: number | undefined;
   statusPerSecond: number;
   statusP99ms: number;
   rssMiB: number | undefined;
@@ -300,15 +361,17 @@ type Figures = {
 
 /** The issue's targets for this profile, each met or not. */
 function targets(options: Options, f: Figures): Record<string, boolean> {
+  const joins = (least: number) =>
+    f.joinsPerSecond === undefined ? {} : { [`joins >= ${least.toLocaleString('en')}/s`]: f.joinsPerSecond >= least };
   if (options.profile === 'production') {
     return {
-      'joins >= 3,000/s': f.joinsPerSecond >= 3_000,
+      ...joins(3_000),
       'status p99 <= 20 ms': f.statusP99ms <= 20,
       'a new instance ready <= 5 s': f.readySeconds <= 5,
     };
   }
   return {
-    'joins >= 5,000/s': f.joinsPerSecond >= 5_000,
+    ...joins(5_000),
     'status >= 15,000 req/s': f.statusPerSecond >= 15_000,
     'status p99 <= 20 ms': f.statusP99ms <= 20,
     'RSS <= 1 GiB': f.rssMiB !== undefined && f.rssMiB <= 1024,
@@ -320,7 +383,9 @@ async function main(): Promise<void> {
   const options = parseOptions();
   const production = options.profile === 'production';
   const users = new Users(options.users);
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-rush-'));
+  // BENCH_KEEP_DATA_DIR keeps the embedded data for a look afterwards (a service started on it by hand, profiled).
+  const kept = process.env.BENCH_KEEP_DATA_DIR;
+  const dataDir = kept ? (mkdirSync(kept, { recursive: false }), kept) : mkdtempSync(join(tmpdir(), 'bench-rush-'));
   const services = production ? await productionServices() : undefined;
   const env: Record<string, string> = {
     ...services?.env,
@@ -336,10 +401,10 @@ async function main(): Promise<void> {
   let service: Service | undefined;
   try {
     progress(`${options.profile} profile, ${options.users.toLocaleString('en')} users (load average ${uptime()})`);
-    summary.seedSeconds = await seedUsers(
-      users,
-      production ? { kind: 'postgres', url: services!.env.DATABASE_URL } : { kind: 'pglite', dataDir },
-    );
+    const eventStore: EventStoreConfig = production
+      ? { kind: 'postgres', url: services!.env.DATABASE_URL }
+      : { kind: 'pglite', dataDir };
+    summary.seedSeconds = await seedUsers(users, eventStore);
     summary.signSeconds = signAccessTokens(users);
 
     progress('starting the service');
@@ -349,14 +414,29 @@ async function main(): Promise<void> {
     const concert = await new Client(service.url, ADMIN_KEY).createConcert(100);
     summary.memoryBeforeJoins = await memory(service);
 
-    progress(`joining ${options.users.toLocaleString('en')} users from ${options.connections} connections`);
-    const joins = await joinAll(service.url, concert.concertId, users, options.connections);
-    summary.joins = { ...joins, loadAverage: uptime() };
+    let joinsPerSecond: number | undefined;
+    if (options.joins === 'http') {
+      progress(`joining ${options.users.toLocaleString('en')} users from ${options.connections} connections`);
+      const joins = await joinAll(service.url, concert.concertId, users, options.connections);
+      joinsPerSecond = joins.joinsPerSecond;
+      summary.joins = { ...joins, loadAverage: uptime() };
+      console.log(
+        `joins: ${joins.joinsPerSecond}/s  p50 ${joins.p50ms} ms  p99 ${joins.p99ms} ms  ` +
+          `(${joins.joins} in ${joins.seconds.toFixed(1)} s, failures ${JSON.stringify(joins.failures)}, load ${uptime()})`,
+      );
+    } else {
+      await service.stop();
+      summary.importJoinsSeconds = await importJoins(users, concert.concertId, eventStore);
+      progress('starting the service on the imported joins');
+      const started = Date.now();
+      service = start();
+      await until(async () => (await fetch(`${service!.url}/ready`)).ok, started);
+      summary.readyOnImportedJoinsSeconds = (Date.now() - started) / 1000;
+      progress(`service ready (pid ${service.pid ?? 'not ours'}) after ${summary.readyOnImportedJoinsSeconds} s`);
+      // The admission process admits the first QUEUE_ACTIVE_CAPACITY in the background.
+      await until(async () => (await statusOf(service!.url, users, 0)).status === 'ACTIVE', Date.now());
+    }
     summary.memoryAfterJoins = await memory(service);
-    console.log(
-      `joins: ${joins.joinsPerSecond}/s  p50 ${joins.p50ms} ms  p99 ${joins.p99ms} ms  ` +
-        `(${joins.joins} in ${joins.seconds.toFixed(1)} s, failures ${JSON.stringify(joins.failures)}, load ${uptime()})`,
-    );
 
     progress(`polling status for random users from ${options.connections} connections for ${options.seconds} s`);
     const status = await pollStatus(service.url, users, options.connections, options.seconds);
@@ -389,7 +469,7 @@ async function main(): Promise<void> {
         `correct positions ${restarted.positionSeconds.toFixed(2)} s  (load ${uptime()})`,
     );
     const met = targets(options, {
-      joinsPerSecond: joins.joinsPerSecond,
+      joinsPerSecond,
       statusPerSecond: status.requestsPerSecond,
       statusP99ms: status.p99ms,
       rssMiB: afterStatus.rssMiB,
@@ -404,7 +484,7 @@ async function main(): Promise<void> {
   } finally {
     await service?.stop();
     await services?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!kept) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
