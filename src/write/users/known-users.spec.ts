@@ -71,6 +71,30 @@ describe('KnownUsers', () => {
     expect(streams.reads).toHaveLength(2);
   });
 
+  it('learns users from the log going by, so their first request needs no read', () => {
+    const registered = (userId: string, username: string, revision = 0): RecordedEvent => ({
+      id: `${userId}-${revision}`,
+      streamId: usernameStream(username),
+      revision,
+      position: 1,
+      type: 'UserRegistered',
+      data: { userId, username, passwordHash: 'hash' },
+      metadata: {},
+      recordedAt: T0,
+    });
+    users.observe([
+      registered('u-1', 'Alice'),
+      // Not a registration: a later event of the stream, or of another type.
+      registered('u-2', 'bob', 1),
+      { ...registered('u-3', 'carol'), type: 'WalletCharged' },
+    ]);
+    expect(users.exists('u-1', 'alice')).toBe(true);
+    expect(streams.reads).toEqual([]);
+    expect(users.exists('u-2', 'bob')).toBeInstanceOf(Promise);
+    expect(users.exists('u-3', 'carol')).toBeInstanceOf(Promise);
+    expect(users.exists('u-1', 'bob')).toBeInstanceOf(Promise);
+  });
+
   it('does not remember a failed read as a no: it answers 503 and asks again next time', async () => {
     streams.register('u-1', 'alice');
     streams.failing = true;

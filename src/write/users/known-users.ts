@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
+import { EVENT_STORE, EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { CLOCK, Clock } from '../../shared/clock';
 import { fold } from '../../shared/decider';
 import { DomainError } from '../../shared/domain-error';
-import { userDecider, usernameStream } from './user.decider';
+import { UserRegistered, userDecider, usernameStream } from './user.decider';
+
+const USERNAME = usernameStream('');
 
 /**
  * Users this process knows to exist, as 64-bit fingerprints in a fixed table:
@@ -117,6 +119,20 @@ export class KnownUsers {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  /**
+   * Learns users from the log as it goes by (the replay at boot, then live
+   * events), so that after a restart a user's first request needs no stream
+   * read either. A Username stream's first event is its registration (the
+   * decider refuses a second), so only revision 0 counts.
+   */
+  observe(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (event.type !== 'UserRegistered' || event.revision !== 0 || !event.streamId.startsWith(USERNAME)) continue;
+      const { userId } = (event.data ?? {}) as Partial<UserRegistered['data']>;
+      if (typeof userId === 'string') this.known.add(userId, event.streamId.slice(USERNAME.length));
+    }
+  }
 
   /** True (synchronously once known) when `username` is registered to `userId`. */
   exists(userId: string, username: string): boolean | Promise<boolean> {
