@@ -379,6 +379,21 @@ function targets(options: Options, f: Figures): Record<string, boolean> {
   };
 }
 
+/**
+ * BENCH_PHASE_SIGNAL (e.g. SIGWINCH) is sent to the service before and after
+ * each measured phase, for a preload of your own that profiles on it (the
+ * service shuts down on SIGUSR2, as on SIGTERM).
+ */
+async function phase<T>(service: Service, run: () => Promise<T>): Promise<T> {
+  const signal = process.env.BENCH_PHASE_SIGNAL as NodeJS.Signals | undefined;
+  if (signal && service.pid) process.kill(service.pid, signal);
+  try {
+    return await run();
+  } finally {
+    if (signal && service.pid) process.kill(service.pid, signal);
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const production = options.profile === 'production';
@@ -417,7 +432,7 @@ async function main(): Promise<void> {
     let joinsPerSecond: number | undefined;
     if (options.joins === 'http') {
       progress(`joining ${options.users.toLocaleString('en')} users from ${options.connections} connections`);
-      const joins = await joinAll(service.url, concert.concertId, users, options.connections);
+      const joins = await phase(service, () => joinAll(service!.url, concert.concertId, users, options.connections));
       joinsPerSecond = joins.joinsPerSecond;
       summary.joins = { ...joins, loadAverage: uptime() };
       console.log(
@@ -439,7 +454,7 @@ async function main(): Promise<void> {
     summary.memoryAfterJoins = await memory(service);
 
     progress(`polling status for random users from ${options.connections} connections for ${options.seconds} s`);
-    const status = await pollStatus(service.url, users, options.connections, options.seconds);
+    const status = await phase(service, () => pollStatus(service!.url, users, options.connections, options.seconds));
     summary.status = { ...status, loadAverage: uptime() };
     const afterStatus = await memory(service);
     summary.memoryAfterStatus = afterStatus;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { CLOCK, Clock } from '../../shared/clock';
 import { fold } from '../../shared/decider';
@@ -112,7 +113,8 @@ export class RegisteredPairs {
 @Injectable()
 export class KnownUsers {
   private readonly known = new RegisteredPairs();
-  private readonly unknownUntil = new Map<string, number>();
+  /** lru-cache: trimming a Map by its first key walks every deleted entry V8 keeps until it rehashes. */
+  private readonly unknownUntil = new LRUCache<string, number>({ max: UNKNOWN_USERS });
   private readonly looking = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -164,7 +166,6 @@ export class KnownUsers {
     if (registered) {
       this.known.add(userId, name);
     } else {
-      if (this.unknownUntil.size >= UNKNOWN_USERS) this.unknownUntil.delete(this.unknownUntil.keys().next().value!);
       this.unknownUntil.set(key, this.clock.now().getTime() + UNKNOWN_FOR_MS);
     }
     return registered;
