@@ -1,7 +1,7 @@
 /**
  * The entries of one concert's queue in join order, kept in columns of typed
  * arrays rather than an object (and two id strings, and a map entry) per
- * entry: a million waiting users cost about 60 MB instead of several hundred,
+ * entry: a million waiting users cost about 70 MB instead of several hundred,
  * and the garbage collector has a few large arrays to look at instead of
  * millions of small objects, so a status read costs the same at any queue size.
  *
