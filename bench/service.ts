@@ -21,11 +21,18 @@ export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
+/** A running service: its URL and, when this bench started it, its process id. */
+export type Service = { url: string; pid: number | undefined; stop(): Promise<void> };
+
 /** The service as a child process, as `npm start` runs it, with `env` on top of ours. */
-export async function startService(
-  port: number,
-  env: Record<string, string>,
-): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startService(port: number, env: Record<string, string>): Promise<Service> {
+  const service = launchService(port, env);
+  await waitForReady(service.url);
+  return service;
+}
+
+/** Spawns the service and returns at once, so a caller can time its start itself. */
+export function launchService(port: number, env: Record<string, string>): Service {
   const url = process.env.BENCH_URL ?? `http://127.0.0.1:${port}`;
   // BENCH_URL points the bench at a service you started yourself (for profiling it).
   const child: ChildProcess | undefined = process.env.BENCH_URL
@@ -42,13 +49,14 @@ export async function startService(
           stdio: ['ignore', 'ignore', 'inherit'],
         },
       );
-  await waitForReady(url);
+  const exited = child && new Promise((resolve) => child.once('exit', resolve));
   return {
     url,
+    pid: child?.pid,
     async stop() {
       if (!child) return;
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
     },
   };
 }

@@ -351,6 +351,9 @@ export class SqlEventStore implements EventStoreAdmin {
   }
 
   async readStream(streamId: string, fromRevision = 0): Promise<RecordedEvent[]> {
+    // Owned, every stream's last revision is known: a stream with nothing from there (a new user's
+    // queue entry, a cached state that is current) needs no query.
+    if (this.owned && !((this.owned.revisions.get(streamId) ?? -1) >= fromRevision)) return [];
     const { rows } = await this.sql.query<EventRow>(
       `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = $1 AND revision >= $2 ORDER BY events.revision`,
       [streamId, fromRevision],

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { loadConfig } from '../../config';
 import { DomainError } from '../../shared/domain-error';
@@ -54,6 +55,40 @@ describe('TokenService', () => {
     }
     // The same claims with exp and iat are fine: it is their absence that is refused.
     expect(tokens.verifyAccess(sign({ username: 'alice' }, { expiresIn: 60 }))).toEqual(alice);
+  });
+
+  it('takes HS256 under this secret, signed as jsonwebtoken signs it, and nothing that differs from it', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { typ: 'access', username: 'alice', sub: 'user-1', iat: now, exp: now + 60 };
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const hmac = (input: string, algorithm = 'sha256') =>
+      createHmac(algorithm, config.jwtSecret).update(input).digest('base64url');
+    const signed = (header: unknown, payload: unknown = claims, algorithm = 'sha256') => {
+      const input = `${encode(header)}.${encode(payload)}`;
+      return `${input}.${hmac(input, algorithm)}`;
+    };
+    const good = jwt.sign(claims, config.jwtSecret, { algorithm: 'HS256' });
+    const [header, payload, signature] = good.split('.');
+    // A header of its own, still HS256 (another library's key order, a kid): fine.
+    expect(tokens.verifyAccess(signed({ typ: 'JWT', alg: 'HS256' }))).toEqual(alice);
+    expect(tokens.verifyAccess(signed({ alg: 'HS256', kid: 'k1' }))).toEqual(alice);
+    const refused = {
+      hs384: jwt.sign(claims, config.jwtSecret, { algorithm: 'HS384' }),
+      hs512: jwt.sign(claims, config.jwtSecret, { algorithm: 'HS512' }),
+      headerSaysNoneSignedAnyway: signed({ alg: 'none', typ: 'JWT' }),
+      headerNotAnObject: signed('HS256'),
+      payloadNotAnObject: signed({ alg: 'HS256' }, ['user-1']),
+      payloadChanged: `${header}.${encode({ ...claims, sub: 'user-2' })}.${signature}`,
+      signatureAsBase64WithPadding: `${header}.${payload}.${Buffer.from(signature, 'base64url').toString('base64')}`,
+      signatureCutShort: `${header}.${payload}.${signature.slice(0, -1)}`,
+      noSignature: `${header}.${payload}.`,
+      fourSegments: `${good}.${signature}`,
+      expNotANumber: signed({ alg: 'HS256' }, { ...claims, exp: String(now + 60) }),
+      notBefore: signed({ alg: 'HS256' }, { ...claims, nbf: now - 1 }),
+    };
+    for (const [name, token] of Object.entries(refused)) {
+      expect({ name, code: codeOf(() => tokens.verifyAccess(token)) }).toEqual({ name, code: 'UNAUTHENTICATED' });
+    }
   });
 
   it('refuses a token it accepted before once the token has expired', () => {

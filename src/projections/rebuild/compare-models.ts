@@ -22,6 +22,8 @@ export function canonical(value: unknown): unknown {
   if (value instanceof Set) return [...value].map(canonical);
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(canonical);
+  // Compared as they are, element by element (a queue keeps its entries in typed arrays).
+  if (ArrayBuffer.isView(value)) return value;
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.keys(value)

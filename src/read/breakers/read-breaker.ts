@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
 import { DomainError } from '../../shared/domain-error';
 import type { Deadline } from '../read-deadline';
@@ -23,13 +24,14 @@ type Call = () => Promise<unknown>;
  */
 export class ReadBreaker {
   private readonly breaker: CircuitBreaker<[Call], unknown>;
-  private readonly lastGood = new Map<string, { value: unknown; at: number }>();
+  private readonly lastGood: LRUCache<string, { value: unknown; at: number }>;
 
   constructor(
     readonly name: string,
     private readonly settings: BreakerSettings,
     private readonly hooks: BreakerHooks = {},
   ) {
+    this.lastGood = new LRUCache({ max: settings.cachedAnswers });
     this.breaker = new CircuitBreaker((call: Call) => call(), {
       name,
       timeout: settings.timeoutMs,
@@ -83,17 +85,14 @@ export class ReadBreaker {
   }
 
   private remember(key: string, value: unknown): void {
-    // Map order is insertion order: re-inserting makes it the newest, the first key is the oldest.
-    this.lastGood.delete(key);
+    // lru-cache, not a Map trimmed by deleting its first key: V8 keeps deleted entries until it
+    // rehashes, so finding the first key walked them all, on every read once the cache was full.
     this.lastGood.set(key, { value, at: Date.now() });
-    if (this.lastGood.size > this.settings.cachedAnswers) {
-      this.lastGood.delete(this.lastGood.keys().next().value as string);
-    }
   }
 
   /** The answer when the store cannot give one in time: the last good one, marked stale, or 503 READ_MODEL_UNAVAILABLE. */
   fallback<T>(key: string): Answer<T> {
-    const cached = this.lastGood.get(key);
+    const cached = this.lastGood.peek(key);
     const age = cached ? Date.now() - cached.at : Infinity;
     if (cached && age <= this.settings.staleMaxAgeMs) {
       this.hooks.onAnswer?.('stale');

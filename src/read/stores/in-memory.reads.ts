@@ -1,6 +1,6 @@
 import { ConcertDoc, ScheduleDoc, SeatDoc, seatStatus } from '../../projections/catalog.projection';
 import { InMemoryDocumentStore } from '../../projections/document-store';
-import { QueueDoc, queueEntryStatus } from '../../projections/queue.projection';
+import { QueueDoc, queueRowStatus } from '../../projections/queue.projection';
 import { ReservationDoc, reservationStatus } from '../../projections/reservations.projection';
 import { WalletDoc } from '../../projections/wallets.projection';
 import {
@@ -21,15 +21,18 @@ export class InMemoryQueueReads implements QueueReads {
 
   async entry(concertId: string, entryId: string, now: number): Promise<QueueEntryRead | undefined> {
     const queue = this.documents.get<QueueDoc>('queues', concertId);
-    const entry = queue?.entries.get(entryId);
-    if (!queue || !entry) return undefined;
-    const status = queueEntryStatus(entry, now);
-    const admittedLastMinute = queue.admissions
-      .filter((a) => a.at > now - MINUTE_MS)
-      .reduce((sum, a) => sum + a.count, 0);
+    const row = queue ? queue.entries.rowOf(entryId) : -1;
+    if (!queue || row < 0) return undefined;
+    const status = queueRowStatus(queue.entries, row, now);
+    const admittedLastMinute = queue.admittedSince(now - MINUTE_MS);
     // Admission is FIFO, so the admitted entries are a prefix of the join order.
-    const position = status === 'WAITING' ? entry.joinIndex - queue.admitted : undefined;
-    return { userId: entry.userId, status, ...(position !== undefined ? { position } : {}), admittedLastMinute };
+    const position = status === 'WAITING' ? row + 1 - queue.admitted : undefined;
+    return {
+      userId: queue.entries.userId(row),
+      status,
+      ...(position !== undefined ? { position } : {}),
+      admittedLastMinute,
+    };
   }
 }
 
