@@ -88,6 +88,19 @@ export function recorded(...entries: (readonly [streamId: string, event: Event])
 }
 
 /**
+ * Records events one at a time, as the event store would append them to a
+ * log: positions dense from 1 in call order, stamped with the time of the
+ * call unless given one. For indexes that follow the log across many streams.
+ */
+export function logWriter() {
+  let position = 0;
+  return (type: string, streamId: string, data: object, recordedAt = new Date()): RecordedEvent => {
+    position += 1;
+    return { id: `event-${position}`, streamId, revision: 0, position, type, data, metadata: {}, recordedAt };
+  };
+}
+
+/**
  * Feeds batches to one projection through a fresh ProjectionRunner, as its
  * subscription would, and returns the read models. The runner's event store
  * is never touched by `applyBatch`.

@@ -1,19 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { LogFilter, RecordedEvent } from '../../event-store/event-store.port';
 import type { Checkpoints } from '../../shared/checkpoints';
+import { logWriter } from '../../shared/given-when-then';
 import { QueuePlaces } from './queue-places';
 
-let position = 0;
-const at = (type: string, streamId: string, data: object, recordedAt = new Date()): RecordedEvent => ({
-  id: randomUUID(),
-  streamId,
-  revision: 0,
-  position: ++position,
-  type,
-  data,
-  metadata: {},
-  recordedAt,
-});
+let at = logWriter();
 const joined = (concertId: string, userId: string) =>
   at('QueueJoined', `QueueEntry-${concertId}.${userId}`, { entryId: `e-${userId}`, concertId, userId });
 const admitted = (concertId: string, joins: RecordedEvent[]) =>
@@ -40,7 +30,7 @@ function logOf(events: RecordedEvent[]) {
 const checkpoints = (saved = 0): Checkpoints => ({ load: async () => saved, save: async () => undefined });
 
 describe('QueuePlaces', () => {
-  beforeEach(() => (position = 0));
+  beforeEach(() => (at = logWriter()));
 
   it('counts the joins after the last admitted one, per concert', async () => {
     const a = [joined('c1', 'u1'), joined('c1', 'u2'), other(), joined('c2', 'v1'), joined('c1', 'u3')];

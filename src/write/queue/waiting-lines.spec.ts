@@ -1,18 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '../../event-store/event-store.port';
+import { logWriter } from '../../shared/given-when-then';
 import { WaitingLines } from './waiting-lines';
 
-let position = 0;
-const at = (type: string, streamId: string, data: object): RecordedEvent => ({
-  id: randomUUID(),
-  streamId,
-  revision: 0,
-  position: ++position,
-  type,
-  data,
-  metadata: {},
-  recordedAt: new Date(),
-});
+const at = logWriter();
 const joined = (concertId: string, userId: string) =>
   at('QueueJoined', `QueueEntry-${concertId}.${userId}`, { entryId: `e-${userId}`, concertId, userId });
 const admitted = (concertId: string, entries: RecordedEvent[], activeUntil: number) =>
