@@ -3,6 +3,9 @@ import { SqlClient } from './sql-client';
 
 export async function openPostgresClient(connectionString: string, poolSize = 10): Promise<SqlClient> {
   const pool = new Pool({ connectionString, max: poolSize });
+  // An idle connection the server ends (a restart, a forced drop) is discarded by the pool and replaced on
+  // demand; without a listener its 'error' event would crash the process.
+  pool.on('error', () => undefined);
   await pool.query('SELECT 1');
   return {
     kind: 'postgres',
@@ -23,6 +26,8 @@ export async function openPostgresClient(connectionString: string, poolSize = 10
     },
     async listen(channel, onNotify) {
       const client = await pool.connect();
+      // The same for the listening connection: the subscription's idle poll still finds new events.
+      client.on('error', () => undefined);
       client.on('notification', onNotify);
       await client.query(`LISTEN ${channel}`);
       return async () => {
