@@ -125,35 +125,30 @@ function uptime(): string {
     .join(' ');
 }
 
-/** Writes the N sign-up events into the (empty) event store, page by page, without the service. */
-async function seedUsers(users: Users, eventStore: EventStoreConfig): Promise<number> {
+/**
+ * Appends one event per user to the log with the service stopped, a page at
+ * a time: `eventAt(i, position)` makes user i's event at that log position.
+ */
+async function importPerUser(
+  users: Users,
+  eventStore: EventStoreConfig,
+  what: string,
+  eventAt: (i: number, position: number) => RecordedEvent,
+  options: { emptyStore?: boolean } = {},
+): Promise<number> {
   const started = Date.now();
-  const passwordHash = await hashPassword('correct horse battery');
   const store = await openEventStore(eventStore);
   try {
     let head = await store.headPosition();
-    if (head !== 0) throw new Error(`the event store is not empty (head ${head})`);
-    const recordedAt = new Date();
-    const metadata = EVENT_UPCASTERS.stamp('UserRegistered', { correlationId: `bench-rush-${randomUUID()}` });
+    if (options.emptyStore && head !== 0) throw new Error(`the event store is not empty (head ${head})`);
     for (let from = 0; from < users.count; from += IMPORT_PAGE) {
       const page: RecordedEvent[] = [];
       for (let i = from; i < Math.min(users.count, from + IMPORT_PAGE); i += 1) {
-        const username = users.username(i);
-        const data: UserRegistered['data'] = { userId: users.userId(i), username, passwordHash };
-        page.push({
-          id: randomUUID(),
-          streamId: usernameStream(username),
-          revision: 0,
-          position: i + 1,
-          type: 'UserRegistered',
-          data,
-          metadata,
-          recordedAt,
-        });
+        page.push(eventAt(i, head + page.length + 1));
       }
       head = await store.importEvents(head, page);
-      if ((from / IMPORT_PAGE) % 20 === 0 || head === users.count) {
-        progress(`seeded ${head.toLocaleString('en')} / ${users.count.toLocaleString('en')} users`);
+      if ((from / IMPORT_PAGE) % 20 === 0 || from + IMPORT_PAGE >= users.count) {
+        progress(`imported ${Math.min(users.count, from + IMPORT_PAGE).toLocaleString('en')} ${what}`);
       }
     }
   } finally {
@@ -162,46 +157,58 @@ async function seedUsers(users: Users, eventStore: EventStoreConfig): Promise<nu
   return (Date.now() - started) / 1000;
 }
 
+/** Writes the N sign-up events into the (empty) event store, page by page, without the service. */
+async function seedUsers(users: Users, eventStore: EventStoreConfig): Promise<number> {
+  const passwordHash = await hashPassword('correct horse battery');
+  const recordedAt = new Date();
+  const metadata = EVENT_UPCASTERS.stamp('UserRegistered', { correlationId: `bench-rush-${randomUUID()}` });
+  return importPerUser(
+    users,
+    eventStore,
+    'users',
+    (i, position) => {
+      const username = users.username(i);
+      const data: UserRegistered['data'] = { userId: users.userId(i), username, passwordHash };
+      return {
+        id: randomUUID(),
+        streamId: usernameStream(username),
+        revision: 0,
+        position,
+        type: 'UserRegistered',
+        data,
+        metadata,
+        recordedAt,
+      };
+    },
+    { emptyStore: true },
+  );
+}
+
 /**
  * The joins as the service would have written them (one QueueJoined per
  * user, in user order), appended to the log while the service is stopped,
  * and the queue tokens it would have answered.
  */
 async function importJoins(users: Users, concertId: string, eventStore: EventStoreConfig): Promise<number> {
-  const started = Date.now();
   const tokens = new TokenService({ jwtSecret: JWT_SECRET, accessTokenTtlSeconds: 3600 } as AppConfig);
-  const store = await openEventStore(eventStore);
-  try {
-    let head = await store.headPosition();
-    const recordedAt = new Date();
-    const metadata = EVENT_UPCASTERS.stamp('QueueJoined', { correlationId: `bench-rush-${randomUUID()}` });
-    for (let from = 0; from < users.count; from += IMPORT_PAGE) {
-      const page: RecordedEvent[] = [];
-      for (let i = from; i < Math.min(users.count, from + IMPORT_PAGE); i += 1) {
-        const userId = users.userId(i);
-        const entryId = randomUUID();
-        const data: QueueJoined['data'] = { entryId, concertId, userId };
-        page.push({
-          id: randomUUID(),
-          streamId: queueEntryStream(concertId, userId),
-          revision: 0,
-          position: head + page.length + 1,
-          type: 'QueueJoined',
-          data,
-          metadata,
-          recordedAt,
-        });
-        users.queueTokens[i] = tokens.signQueue({ userId, concertId, entryId });
-      }
-      head = await store.importEvents(head, page);
-      if ((from / IMPORT_PAGE) % 20 === 0 || from + IMPORT_PAGE >= users.count) {
-        progress(`imported ${Math.min(users.count, from + IMPORT_PAGE).toLocaleString('en')} joins`);
-      }
-    }
-  } finally {
-    await store.close();
-  }
-  return (Date.now() - started) / 1000;
+  const recordedAt = new Date();
+  const metadata = EVENT_UPCASTERS.stamp('QueueJoined', { correlationId: `bench-rush-${randomUUID()}` });
+  return importPerUser(users, eventStore, 'joins', (i, position) => {
+    const userId = users.userId(i);
+    const entryId = randomUUID();
+    const data: QueueJoined['data'] = { entryId, concertId, userId };
+    users.queueTokens[i] = tokens.signQueue({ userId, concertId, entryId });
+    return {
+      id: randomUUID(),
+      streamId: queueEntryStream(concertId, userId),
+      revision: 0,
+      position,
+      type: 'QueueJoined',
+      data,
+      metadata,
+      recordedAt,
+    };
+  });
 }
 
 function signAccessTokens(users: Users): number {
