@@ -9,8 +9,6 @@ import type { ReadBackends } from './stores/read-backends';
 import type { DocumentReads } from './stores/read-store.port';
 
 const TIMEOUT_MS = 100;
-/** Timers and the event loop: how much later than its deadline an answer may come here. */
-const SLACK_MS = 40;
 
 const SETTINGS: BreakerSettings = {
   timeoutMs: TIMEOUT_MS,
@@ -45,6 +43,20 @@ class FakeTracker implements ProgressTracker {
   }
 }
 
+/**
+ * Runs the fake clock a millisecond at a time until `promise` settles, and
+ * says how long after `from` that was on the clock. The bounds below are
+ * exact: no event-loop slack, so a busy machine cannot make them flaky.
+ */
+async function settled<T>(promise: Promise<T>, from: number): Promise<{ elapsedMs: number; outcome: Promise<T> }> {
+  let done = false;
+  const outcome = promise.finally(() => (done = true));
+  outcome.catch(() => undefined);
+  await jest.advanceTimersByTimeAsync(0);
+  while (!done && Date.now() - from < 10 * TIMEOUT_MS) await jest.advanceTimersByTimeAsync(1);
+  return { elapsedMs: Date.now() - from, outcome };
+}
+
 async function failure(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
     () => undefined,
@@ -69,8 +81,14 @@ describe('GuardedReads: every wait of a query within its store breaker timeout',
     const store = { headPosition: async () => head } as unknown as EventStore;
     reads = new GuardedReads(backends, store);
   };
-  beforeEach(() => setUp(false));
-  afterEach(() => breaker.shutdown());
+  beforeEach(() => {
+    jest.useFakeTimers();
+    setUp(false);
+  });
+  afterEach(() => {
+    breaker.shutdown();
+    jest.useRealTimers();
+  });
 
   const now = (minPosition?: number): ReadRequest => ({ arrivedAt: Date.now(), minPosition });
   const read = (request: ReadRequest, value: () => Promise<string | undefined>, shared = false) =>
@@ -78,40 +96,50 @@ describe('GuardedReads: every wait of a query within its store breaker timeout',
 
   it('waits for X-Min-Position and answers once the store has applied it', async () => {
     setTimeout(() => tracker.reach(12), 20);
-    await expect(read(now(12), async () => 'fresh')).resolves.toEqual({ value: 'fresh' });
+    const { elapsedMs, outcome } = await settled(
+      read(now(12), async () => 'fresh'),
+      Date.now(),
+    );
+    await expect(outcome).resolves.toEqual({ value: 'fresh' });
+    expect(elapsedMs).toBe(20);
   });
 
   it('gives X-Min-Position what is left of the breaker timeout since arrival, not two seconds: then 503 READ_MODEL_STALE', async () => {
     const arrivedAt = Date.now() - 60; // 60 ms went by before the query got here
-    const error = await failure(read({ arrivedAt, minPosition: 12 }, async () => 'never asked'));
-    expect(error.code).toBe('READ_MODEL_STALE');
-    expect(Date.now() - arrivedAt).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    const { elapsedMs, outcome } = await settled(
+      read({ arrivedAt, minPosition: 12 }, async () => 'x'),
+      arrivedAt,
+    );
+    expect((await failure(outcome)).code).toBe('READ_MODEL_STALE');
+    expect(elapsedMs).toBe(TIMEOUT_MS);
   });
 
   it('does not wait at all for a store whose breaker is open', async () => {
     for (let i = 0; i < SETTINGS.volumeThreshold; i++)
       await failure(read(now(), () => Promise.reject(new Error('down'))));
     expect(breaker.state).toBe('open');
-    const started = Date.now();
-    expect((await failure(read(now(12), async () => 'x'))).code).toBe('READ_MODEL_STALE');
-    expect(Date.now() - started).toBeLessThan(SLACK_MS);
+    const { elapsedMs, outcome } = await settled(
+      read(now(12), async () => 'x'),
+      Date.now(),
+    );
+    expect((await failure(outcome)).code).toBe('READ_MODEL_STALE');
+    expect(elapsedMs).toBe(0);
   });
 
   it('answers the last good value, marked stale, when the store hangs, by the deadline', async () => {
     await read(now(), async () => 'good');
-    const started = Date.now();
-    const answer = await read(now(), never);
-    expect(answer).toMatchObject({ value: 'good', staleMs: expect.any(Number) });
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    const { elapsedMs, outcome } = await settled(read(now(), never), Date.now());
+    await expect(outcome).resolves.toMatchObject({ value: 'good', staleMs: expect.any(Number) });
+    expect(elapsedMs).toBe(TIMEOUT_MS);
   });
 
   it('counts the time spent on X-Min-Position against the store call: one budget, not two', async () => {
     await read(now(), async () => 'good');
     setTimeout(() => tracker.reach(12), 70);
     const request = now(12);
-    const answer = await read(request, never);
-    expect(answer.staleMs).toBeDefined();
-    expect(Date.now() - request.arrivedAt).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    const { elapsedMs, outcome } = await settled(read(request, never), request.arrivedAt);
+    expect((await outcome).staleMs).toBeDefined();
+    expect(elapsedMs).toBe(TIMEOUT_MS);
   });
 
   it('answers a miss as not found only when the store had already applied the head', async () => {
@@ -125,14 +153,22 @@ describe('GuardedReads: every wait of a query within its store breaker timeout',
       created = true;
       tracker.reach(12);
     }, 20);
-    await expect(read(now(), async () => (created ? 'found' : undefined))).resolves.toEqual({ value: 'found' });
+    const { outcome } = await settled(
+      read(now(), async () => (created ? 'found' : undefined)),
+      Date.now(),
+    );
+    await expect(outcome).resolves.toEqual({ value: 'found' });
   });
 
   it('answers a miss the store cannot confirm by the deadline as 503 READ_MODEL_STALE, not as not found', async () => {
     head = 12;
     const request = now();
-    expect((await failure(read(request, async () => undefined))).code).toBe('READ_MODEL_STALE');
-    expect(Date.now() - request.arrivedAt).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    const { elapsedMs, outcome } = await settled(
+      read(request, async () => undefined),
+      request.arrivedAt,
+    );
+    expect((await failure(outcome)).code).toBe('READ_MODEL_STALE');
+    expect(elapsedMs).toBe(TIMEOUT_MS);
   });
 
   it('lets a query that joins a shared read another started answer by its own, earlier deadline', async () => {
@@ -141,9 +177,12 @@ describe('GuardedReads: every wait of a query within its store breaker timeout',
     tracker.reach(11); // the kept answer is older than the store now: the next request reads again
     const early = { arrivedAt: Date.now() - 80 };
     const started = read(now(), never, true); // a later query starts the shared read
-    const joined = await read(early, async () => 'not called', true);
-    expect(joined).toMatchObject({ value: 'good', staleMs: expect.any(Number) });
-    expect(Date.now() - early.arrivedAt).toBeLessThan(TIMEOUT_MS + SLACK_MS);
-    await started;
+    const { elapsedMs, outcome } = await settled(
+      read(early, async () => 'not called', true),
+      early.arrivedAt,
+    );
+    await expect(outcome).resolves.toMatchObject({ value: 'good', staleMs: expect.any(Number) });
+    expect(elapsedMs).toBe(TIMEOUT_MS);
+    await settled(started, Date.now());
   });
 });
