@@ -9,6 +9,7 @@ import { CACHED_EVENT_STORE, CachedEventStore } from '../event-store/state-cache
 import { WriteLogFollower } from '../write/log-follower';
 import { AdmissionProcess } from '../write/queue/admission.process';
 import { QueuePlaces } from '../write/queue/queue-places';
+import { KnownUsers } from '../write/users/known-users';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
 import { startStep } from './start-step';
 import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
@@ -41,6 +42,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(RESERVATION_SWEEPER) private readonly sweeper: ReservationSweeper,
     private readonly follower: WriteLogFollower,
     private readonly places: QueuePlaces,
+    private readonly users: KnownUsers,
     private readonly metrics: MetricsService,
     private readonly idempotency: IdempotencyStore,
   ) {}
@@ -60,6 +62,8 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       this.states.observe(events);
       this.sweeper.observe(events);
       this.admission.notice(events);
+      // Users signed up on any instance are known here without a stream read on their first request.
+      this.users.observe(events);
     });
     this.started = this.startAll();
     // The caller awaits `started` (createApp) or logs its failure (main): never an unhandled rejection.

@@ -35,6 +35,6 @@ import { KnownUsers } from '../write/users/known-users';
     { provide: APP_FILTER, useClass: ProblemFilter },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [TokenService, IdempotencyStore, MetricsService, QueueTokenPipe],
+  exports: [TokenService, IdempotencyStore, MetricsService, QueueTokenPipe, KnownUsers],
 })
 export class HttpEdgeModule {}

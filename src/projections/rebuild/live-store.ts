@@ -64,8 +64,8 @@ export class LiveStore<Reads> implements ProgressTracker {
     return this.variants.name;
   }
 
-  get generation(): number {
-    return this.live.generation;
+  get generation(): number | undefined {
+    return this.current?.generation;
   }
 
   get reads(): Reads {
@@ -76,16 +76,16 @@ export class LiveStore<Reads> implements ProgressTracker {
     return this.current?.runner.position ?? 0;
   }
 
-  get role(): 'writer' | 'follower' {
-    return this.live.runner.role;
+  get role(): 'writer' | 'follower' | 'starting' {
+    return this.current?.runner.role ?? 'starting';
   }
 
   get failing(): boolean {
-    return this.live.runner.failing;
+    return this.current?.runner.failing ?? false;
   }
 
   get lastError(): string | undefined {
-    return this.live.runner.lastError;
+    return this.current?.runner.lastError;
   }
 
   waitFor(position: number, timeoutMs: number): Promise<boolean> {

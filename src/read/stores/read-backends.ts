@@ -8,11 +8,12 @@ export const READ_BACKENDS = Symbol('READ_BACKENDS');
 
 /** What feeds one external store on this instance (see LiveStore). */
 export interface StoreRunner extends ProgressTracker {
-  readonly role: 'writer' | 'follower';
+  /** 'starting' until start() has opened the live generation (/ready may ask before). */
+  readonly role: 'writer' | 'follower' | 'starting';
   readonly failing: boolean;
   readonly lastError: string | undefined;
-  /** The store's live generation (it changes when a rebuild switches it). */
-  readonly generation: number;
+  /** The store's live generation (it changes when a rebuild switches it); unknown before start(). */
+  readonly generation: number | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
