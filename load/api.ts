@@ -77,10 +77,13 @@ export async function joinAndWaitActive(
   if (joined.status !== 201 && joined.status !== 200) return null;
   const { queueToken, status } = joined.json<{ queueToken: string; status: string }>();
   if (status === 'ACTIVE') return queueToken;
+  // Read-your-writes (API.md): the status reflects at least the join, whichever instance answers.
+  const headers = {
+    ...withToken(user, queueToken),
+    ...(joined.eventPosition ? { 'x-min-position': joined.eventPosition } : {}),
+  };
   for (let i = 0; i < maxPolls; i++) {
-    const answer = await vu.http.call('queue_status', 'GET', '/v1/queue/status', {
-      headers: withToken(user, queueToken),
-    });
+    const answer = await vu.http.call('queue_status', 'GET', '/v1/queue/status', { headers });
     const now = answer.status === 200 ? answer.json<{ status: string }>().status : undefined;
     if (now === 'ACTIVE') return queueToken;
     if (now !== 'WAITING') return null;

@@ -1,7 +1,13 @@
 import { Pool } from 'undici';
 import { Recorder } from './recorder';
 
-export type Answer = { status: number; text: string; json<T = unknown>(): T };
+export type Answer = {
+  status: number;
+  text: string;
+  json<T = unknown>(): T;
+  /** X-Event-Position of a command's answer: send it back as X-Min-Position to read the write. */
+  eventPosition?: string;
+};
 export type CallOptions = {
   body?: unknown;
   headers?: Record<string, string>;
@@ -33,6 +39,7 @@ export class Http {
     const started = performance.now();
     let status = 0;
     let text = '';
+    let eventPosition: string | undefined;
     try {
       const response = await this.pool.request({
         method: method as 'GET',
@@ -41,6 +48,8 @@ export class Http {
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
       });
       status = response.statusCode;
+      const position = response.headers['x-event-position'];
+      eventPosition = typeof position === 'string' ? position : undefined;
       text = await response.body.text();
     } catch (error) {
       text = String(error);
@@ -48,7 +57,7 @@ export class Http {
     const ok = is2xx(status) || (options.expect?.includes(status) ?? false);
     this.recorder.add(step, performance.now() - started, ok, is2xx(status));
     if (!ok) this.recorder.refused(step, status, text);
-    return { status, text, json: () => JSON.parse(text) };
+    return { status, text, json: () => JSON.parse(text), eventPosition };
   }
 
   close(): Promise<void> {

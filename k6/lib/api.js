@@ -108,6 +108,12 @@ export function userOfVu(data) {
   return data.users[(__VU - 1) % data.users.length];
 }
 
+/** X-Min-Position for a read that must see the command `res` answered (its X-Event-Position). */
+export function minPositionOf(res) {
+  const position = res.headers['X-Event-Position'];
+  return position ? { 'x-min-position': position } : {};
+}
+
 export const auth = (user) => ({ authorization: `Bearer ${user.accessToken}` });
 export const withToken = (user, queueToken) => ({ ...auth(user), 'x-queue-token': queueToken });
 
@@ -124,8 +130,10 @@ export function joinAndWaitActive(user, concertId, pollSeconds, maxPolls) {
   if (joined.status !== 201 && joined.status !== 200) return null;
   const queueToken = joined.json('queueToken');
   if (joined.json('status') === 'ACTIVE') return queueToken;
+  // Read-your-writes (API.md): the status reflects at least the join, whichever instance answers.
+  const headers = { ...withToken(user, queueToken), ...minPositionOf(joined) };
   for (let i = 0; i < maxPolls; i++) {
-    const res = call(STATUS, 'GET', `${BASE}/v1/queue/status`, undefined, { headers: withToken(user, queueToken) });
+    const res = call(STATUS, 'GET', `${BASE}/v1/queue/status`, undefined, { headers });
     const status = res.status === 200 ? res.json('status') : undefined;
     if (status === 'ACTIVE') return queueToken;
     if (status !== 'WAITING') return null;
