@@ -56,6 +56,18 @@ describe('SharedAnswers', () => {
     await expect(shared.get('seats:s2', read('two'))).resolves.toEqual({ value: 'two' });
   });
 
+  it('keeps at most maxEntries answers, dropping the least recently used', async () => {
+    const shared = new SharedAnswers(tracker, 1_000, 2);
+    await shared.get('a', read('a'));
+    await shared.get('b', read('b'));
+    await shared.get('a', read('a again')); // a is used again: b is now the oldest
+    await shared.get('c', read('c'));
+    expect(reads).toBe(3);
+    await expect(shared.get('a', read('a read'))).resolves.toEqual({ value: 'a' });
+    await expect(shared.get('b', read('b read'))).resolves.toEqual({ value: 'b read' });
+    expect(reads).toBe(4);
+  });
+
   it('lets a request joining a read in flight wait only until its own deadline', async () => {
     const shared = new SharedAnswers(tracker, 1_000);
     let release: (answer: Answer<unknown>) => void = () => undefined;

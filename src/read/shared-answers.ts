@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Answer } from './breakers/read-breaker';
 import type { Deadline } from './read-deadline';
 import type { ProgressTracker } from './read-progress';
@@ -16,14 +17,17 @@ export type Patience<T> = { readonly deadline: Deadline; readonly late: () => An
  * own deadline (it may have arrived earlier than the request that started it).
  */
 export class SharedAnswers {
-  private readonly answers = new Map<string, { answer: Answer<unknown>; position: number; at: number }>();
+  /** lru-cache: trimming a Map by its first key walks every deleted entry V8 keeps until it rehashes. */
+  private readonly answers: LRUCache<string, { answer: Answer<unknown>; position: number; at: number }>;
   private readonly inFlight = new Map<string, { promise: Promise<Answer<unknown>>; position: number }>();
 
   constructor(
     private readonly tracker: ProgressTracker,
     private readonly maxAgeMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.answers = new LRUCache({ max: maxEntries });
+  }
 
   async get<T>(key: string, read: () => Promise<Answer<T>>, patience?: Patience<T>): Promise<Answer<T>> {
     const position = this.tracker.position;
@@ -47,8 +51,6 @@ export class SharedAnswers {
   }
 
   private keep(key: string, answer: Answer<unknown>, position: number): void {
-    this.answers.delete(key);
     this.answers.set(key, { answer, position, at: Date.now() });
-    if (this.answers.size > this.maxEntries) this.answers.delete(this.answers.keys().next().value as string);
   }
 }
