@@ -4,6 +4,7 @@ import type { QueueAdmitted } from '../../write/queue/admission.decider';
 import type { QueueCompleted, QueueJoined } from '../../write/queue/queue-entry.decider';
 import { ProjectionSink } from '../projection-sink';
 import { queuesProjection } from '../queue.projection';
+import { storeVersion } from '../rebuild/store-version';
 import { QueueKeys } from './queue-keys';
 import { APPLY_QUEUE_EVENTS, APPLY_QUEUE_EVENTS_LUA } from './queue-scripts';
 import { whenReady } from './redis-client';
@@ -12,6 +13,8 @@ type ApplyScript = (checkpointKey: string, concertRoot: string, batch: string, l
 type Encoded = (string | number | string[])[];
 
 const SCAN_COUNT = 1_000;
+/** How the keys are laid out (queue-keys.ts and the Lua script); the queue projection's version comes on top. */
+const LAYOUT = 1;
 
 /**
  * The queue read model in Redis (see queue-keys.ts for the layout). A batch
@@ -20,7 +23,12 @@ const SCAN_COUNT = 1_000;
  */
 export class RedisQueueSink implements ProjectionSink {
   readonly name = 'redis-queues';
-  readonly version = 1;
+  /**
+   * The layout and the queue projection's version (`1 queues@1`): the Lua
+   * script is this store's form of that projection, so bumping the
+   * projection's version rebuilds these keys blue/green too.
+   */
+  readonly version = storeVersion(LAYOUT, [queuesProjection]);
   readonly keys: QueueKeys;
   /** Queue events whose data did not have the declared shape (the in-memory runner counts these as poison). */
   skipped = 0;
@@ -45,13 +53,12 @@ export class RedisQueueSink implements ProjectionSink {
     return Number(await this.redis.get(this.keys.checkpoint)) || 0;
   }
 
-  async storedVersion(): Promise<number | undefined> {
-    const stored = await this.redis.get(this.keys.version);
-    return stored === null ? undefined : Number(stored);
+  async storedVersion(): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.version)) ?? undefined;
   }
 
   async recordVersion(): Promise<void> {
-    await this.redis.set(this.keys.version, String(this.version));
+    await this.redis.set(this.keys.version, this.version);
   }
 
   async apply(events: readonly RecordedEvent[]): Promise<void> {
