@@ -81,12 +81,37 @@ export type LogFilter = { readonly types: readonly string[] };
 
 export type SubscriptionHandler = (events: readonly RecordedEvent[]) => Promise<void> | void;
 
-export interface EventStore {
+/**
+ * What an adapter gives beyond the port's methods. Every adapter must give:
+ * per-stream optimistic concurrency (an append with a stale expected
+ * revision fails with WrongExpectedRevisionError and writes nothing), an
+ * acknowledged append being durable, one global order of all events that
+ * every read and subscription follows (positions strictly rise along it and
+ * a reader never sees a later event before an earlier one is readable), and
+ * appends of event ids already in the stream at that revision writing
+ * nothing. What an adapter may lack is named here, and callers ask instead
+ * of assuming.
+ */
+export type StoreGuarantees = {
   /**
    * Appends made one after another, without waiting, are committed in that
-   * order, and an acknowledged append implies every earlier one is durable too:
-   * the hold process starts its seats right behind its request on this promise.
+   * order, and an acknowledged append implies every earlier one is durable
+   * too (the SQL stores: one writer queue, group-committed). The hold process
+   * relies on it to start its seats right behind its request; without it
+   * (KurrentDB: each append is its own call) it waits for the request first.
    */
+  readonly appendsCommitInOrder: boolean;
+  /**
+   * Positions rise by exactly one per event, so head - position counts events
+   * (the SQL stores). Without it (KurrentDB: positions are offsets in the
+   * server's log) a lag is a distance, not a count.
+   */
+  readonly densePositions: boolean;
+};
+
+export interface EventStore {
+  readonly guarantees: StoreGuarantees;
+  /** Commits `events` at the end of the stream if it is at `expected`; see StoreGuarantees for ordering. */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /**
    * Events of one stream in revision order from `fromRevision` (default 0, the

@@ -6,6 +6,7 @@ import {
   LogFilter,
   LogSelection,
   NewEvent,
+  StoreGuarantees,
   RecordedEvent,
   StoredStats,
   Subscription,
@@ -58,6 +59,8 @@ export const SELECT_COLUMNS = 'position::text, stream_id, revision::text, id, ty
  * Every read gives events in their type's current shape (see upcasting/).
  */
 export class SqlEventStore implements EventStoreAdmin {
+  /** One writer queue, group-committed, and positions numbered by it. */
+  readonly guarantees: StoreGuarantees = { appendsCommitInOrder: true, densePositions: true };
   private pending: PendingAppend[] = [];
   private writing = false;
   /** Settles once every batch written so far is acknowledged. */

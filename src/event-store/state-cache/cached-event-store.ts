@@ -5,6 +5,7 @@ import type {
   LogFilter,
   NewEvent,
   RecordedEvent,
+  StoreGuarantees,
   Subscription,
   SubscriptionHandler,
 } from '../event-store.port';
@@ -23,6 +24,10 @@ export class CachedEventStore implements EventStore {
     readonly inner: EventStore,
     readonly states: StreamStateCache,
   ) {}
+
+  get guarantees(): StoreGuarantees {
+    return this.inner.guarantees;
+  }
 
   /** The cached state of a stream, if this process has one; never a read. */
   cached<S>(streamId: string): StreamState<S> | undefined {

@@ -42,15 +42,16 @@ export class HoldSeatsProcess {
       metadata,
     });
     // The request's state is cached (assumed new), so its append is made before this line and the
-    // seats' appends come after it: the store commits appends in the order they are made and a flush
-    // covers all that came before, so no seat hold is ever durable without its request, and the seats
-    // need not wait for it.
+    // seats' appends come after it. Where the store commits appends in the order they are made and a
+    // flush covers all that came before, no seat hold is ever durable without its request, so the seats
+    // need not wait for it; where it does not (KurrentDB), they wait.
     try {
       this.faults.check('hold:after-request');
     } catch (fault) {
       await requested.catch(() => undefined);
       throw fault;
     }
+    if (!this.store.guarantees.appendsCommitInOrder) await requested;
     const taking = this.takeSeats(request, metadata);
     try {
       await requested;
