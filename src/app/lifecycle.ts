@@ -10,8 +10,9 @@ import { WriteLogFollower } from '../write/log-follower';
 import { AdmissionProcess } from '../write/queue/admission.process';
 import { QueuePlaces } from '../write/queue/queue-places';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
+import { WaitlistProcess } from '../write/waitlist/waitlist.process';
 import { startStep } from './start-step';
-import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
+import { ADMISSION_PROCESS, RESERVATION_SWEEPER, WAITLIST_PROCESS } from './tokens';
 
 /**
  * Start order: the write side first (it follows the log from a recent mark,
@@ -39,6 +40,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
     @Inject(RESERVATION_SWEEPER) private readonly sweeper: ReservationSweeper,
+    @Inject(WAITLIST_PROCESS) private readonly waitlist: WaitlistProcess,
     private readonly follower: WriteLogFollower,
     private readonly places: QueuePlaces,
     private readonly metrics: MetricsService,
@@ -60,6 +62,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       this.states.observe(events);
       this.sweeper.observe(events);
       this.admission.notice(events);
+      this.waitlist.notice(events);
     });
     this.started = this.startAll();
     // The caller awaits `started` (createApp) or logs its failure (main): never an unhandled rejection.
@@ -88,6 +91,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     if (this.stopping) return;
     this.admission.start();
     this.sweeper.start();
+    this.waitlist.start();
     this.writeSideStarted = true;
     this.lagTimer = setInterval(() => void this.measureLag(), 1_000);
     // Replies older than the 24 h replay window are never served again.
@@ -146,6 +150,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     clearInterval(this.lagTimer);
     clearInterval(this.purgeTimer);
     await this.admission.stop();
+    await this.waitlist.stop();
     await this.sweeper.stop();
     await this.follower.stop();
     await this.readModels?.runner.stop();
