@@ -14,6 +14,7 @@ import {
 
 const HOLD_TTL_SECONDS = 60;
 const OFFER_SECONDS = 30;
+const QUEUE_ACTIVE_TTL_SECONDS = 120;
 const POLL_MS = 20_000;
 
 type WaitlistEntry = {
@@ -60,6 +61,7 @@ describe('waiting list for a sold-out schedule', () => {
         DATA_DIR: tempDataDir(),
         HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
         WAITLIST_OFFER_SECONDS: String(OFFER_SECONDS),
+        QUEUE_ACTIVE_TTL_SECONDS: String(QUEUE_ACTIVE_TTL_SECONDS),
       },
       { clock },
     );
@@ -116,13 +118,15 @@ describe('waiting list for a sold-out schedule', () => {
     // The seat is the offer's alone: nobody else can hold it, not the second user either.
     expectProblem(await second.hold(scheduleId, [seatIds[0]]), 409, 'SEAT_UNAVAILABLE');
 
-    // The offer is not taken in time: it passes to the next user.
-    clock.advance(OFFER_SECONDS + 1);
+    // The offer is not taken in time: it passes to the next user. Long enough that the second user's queue
+    // token is no longer ACTIVE either: a wait for a freed seat outlasts the queue's window.
+    clock.advance(QUEUE_ACTIVE_TTL_SECONDS);
     const offeredSecond = await until(second, scheduleId, (e) => e?.status === 'OFFERED');
     expect(offeredSecond).toMatchObject({ status: 'OFFERED', offer: { seatIds: [seatIds[0]] } });
     expect(await until(first, scheduleId, (e) => e?.status === 'LAPSED')).toMatchObject({ status: 'LAPSED' });
 
-    // Paid with the ordinary payment endpoint.
+    // Paid with the ordinary payment endpoint: the offer lets its user pay, though nothing else.
+    expectProblem(await second.hold(scheduleId, [seatIds[0]]), 403, 'QUEUE_NOT_ACTIVE');
     expect((await second.charge(10_000)).status).toBe(200);
     expect((await second.pay(offeredSecond!.offer!.reservationId)).status).toBe(201);
     expect(await until(second, scheduleId, (e) => e?.status === 'PAID')).toMatchObject({ status: 'PAID' });
