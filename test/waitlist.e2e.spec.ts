@@ -1,5 +1,6 @@
 import { RecordedEvent } from '../src/event-store/event-store.port';
 import { Clock } from '../src/shared/clock';
+import { Faults } from '../src/shared/faults';
 import { RunningApp, startApp } from './support/app';
 import { User } from './support/client';
 import {
@@ -9,6 +10,7 @@ import {
   makeUsers,
   pollUntil,
   removeDataDirs,
+  sameUserOn,
   tempDataDir,
 } from './support/e2e';
 
@@ -71,10 +73,7 @@ describe('waiting list for a sold-out schedule', () => {
     [holder, buyer, first, second] = await makeUsers(running.client, 4, 'w');
     await makeActive([holder, buyer, first, second], concertId);
   });
-  afterAll(async () => {
-    await running.close();
-    removeDataDirs();
-  });
+  afterAll(() => running.close());
 
   it('hands a freed seat to the users waiting, in join order, one offer at a time', async () => {
     const join = (user: User) => user.call('POST', `/v1/schedules/${scheduleId}/waitlist`);
@@ -135,6 +134,53 @@ describe('waiting list for a sold-out schedule', () => {
     const offers = log.filter((e) => e.type === 'WaitlistOffered').map((e) => (e.data as { userId: string }).userId);
     expect(offers).toEqual([first.userId, second.userId]);
     expectNoOverlappingHolds(log.filter((e) => e.streamId === `Seat-${seatIds[0]}`));
+  });
+});
+
+describe('waiting list offers across a crash', () => {
+  const clock = new SteppedClock();
+  const env = { HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS), WAITLIST_OFFER_SECONDS: '600' };
+  afterAll(() => removeDataDirs());
+
+  it('an offer written to the ledger by a process that died before holding the seat is held by the next leader', async () => {
+    const dataDir = tempDataDir();
+    const faults = new Faults();
+    const before = await startApp({ DATA_DIR: dataDir, ...env }, { clock, faults });
+    let after: RunningApp | undefined;
+    try {
+      const concert = await before.client.createConcert(1);
+      const { scheduleId, seatIds } = concert.schedules[0];
+      const [holder, waiter] = await makeUsers(before.client, 2, 'k');
+      await makeActive([holder, waiter], concert.concertId);
+      expect((await holder.hold(scheduleId, seatIds)).status).toBe(201);
+      expect((await waiter.call('POST', `/v1/schedules/${scheduleId}/waitlist`)).status).toBe(201);
+      expect(await until(waiter, scheduleId, (e) => e?.place === 1)).toMatchObject({ place: 1 });
+
+      faults.arm('waitlist:after-offer');
+      clock.advance(HOLD_TTL_SECONDS + 1);
+      const store = eventStoreOf(before);
+      const offered = await pollUntil(
+        async () => (await store.readAll(0, 100_000, { types: ['WaitlistOffered'] }))[0],
+        (event) => event !== undefined,
+        POLL_MS,
+      );
+      const { reservationId } = offered.data as { reservationId: string };
+      expect(await store.readStream(`Reservation-${reservationId}`)).toEqual([]);
+      await before.close();
+
+      after = await startApp({ DATA_DIR: dataDir, ...env }, { clock });
+      const moved = sameUserOn(after.client, waiter);
+      const entry = await until(moved, scheduleId, (e) => e?.status === 'OFFERED');
+      expect(entry).toMatchObject({ status: 'OFFERED', offer: { reservationId, seatIds } });
+      const reservation = await pollUntil(
+        () => moved.call('GET', `/v1/reservations/${reservationId}`),
+        (r) => r.body?.status === 'HELD',
+        POLL_MS,
+      );
+      expect(reservation.body).toMatchObject({ status: 'HELD', seatIds });
+    } finally {
+      await after?.close();
+    }
   });
 });
 

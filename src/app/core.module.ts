@@ -120,18 +120,20 @@ export class CoreModule {
             coordination: Coordination,
             store: CachedEventStore,
             holds: HoldSeatsProcess,
+            faults: Faults,
             checkpoints: Checkpoints,
             clock: Clock,
           ) =>
             new WaitlistProcess(
               store,
               holds,
+              faults,
               checkpoints,
               new Lease(coordination.leases, 'waitlist-offers', config.instanceId, 3_000),
               clock,
               { offerSeconds: config.waitlistOfferSeconds, tickMs: Math.max(tickMs, 250) },
             ),
-          inject: [COORDINATION, CACHED_EVENT_STORE, HOLD_SEATS_PROCESS, CHECKPOINTS, CLOCK],
+          inject: [COORDINATION, CACHED_EVENT_STORE, HOLD_SEATS_PROCESS, FAULTS, CHECKPOINTS, CLOCK],
         },
         {
           provide: RESERVATION_SWEEPER,

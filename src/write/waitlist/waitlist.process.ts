@@ -6,6 +6,7 @@ import { Checkpoints } from '../../shared/checkpoints';
 import { Clock } from '../../shared/clock';
 import { handleCommand } from '../../shared/command-handler';
 import { DomainError } from '../../shared/domain-error';
+import { Faults } from '../../shared/faults';
 import { Lease } from '../../shared/lease';
 import { metadataAt } from '../../shared/metadata';
 import { scheduleOf } from '../catalog/concert-catalog';
@@ -76,6 +77,7 @@ export class WaitlistProcess {
   constructor(
     private readonly store: CachedEventStore,
     private readonly holds: HoldSeatsProcess,
+    private readonly faults: Faults,
     private readonly checkpoints: Checkpoints,
     private readonly lease: Lease,
     private readonly clock: Clock,
@@ -229,6 +231,7 @@ export class WaitlistProcess {
 
   private async hold(offer: LiveOffer, request: HoldRequest, now: Date): Promise<void> {
     try {
+      this.faults.check('waitlist:after-offer');
       await this.holds.start(request, metadataAt(now, request.reservationId));
       offer.started = true;
     } catch (error) {
