@@ -190,21 +190,18 @@ export class WaitlistProcess {
 
   /** Offers each freed seat of a schedule that is still free to the first entry waiting. */
   private async offerFreed(work: WaitlistWork, scheduleId: string, now: Date): Promise<void> {
+    let ledger = await this.ledger(scheduleId);
     for (const release of [...(work.releases.get(scheduleId)?.values() ?? [])]) {
       const { seatId } = release;
-      const seat = (await this.store.load<SeatState>(seatStream(seatId), seatDecider)).state;
-      if (!seatIsFree(seat, now.getTime())) {
-        work.settled(scheduleId, seatId);
-        continue;
-      }
-      const ledger = await this.ledger(scheduleId);
       const first = ledger.entries.find((e) => e.status === 'waiting');
+      // Most freed seats belong to schedules nobody waits for: no seat read for those.
       if (!first) {
         if (now.getTime() - release.releasedAt >= RELEASE_GRACE_MS) work.settled(scheduleId, seatId);
         continue;
       }
+      const seat = (await this.store.load<SeatState>(seatStream(seatId), seatDecider)).state;
       const price = (await scheduleOf(this.store, first.concertId, scheduleId))?.prices.get(seatId);
-      if (price === undefined) {
+      if (!seatIsFree(seat, now.getTime()) || price === undefined) {
         work.settled(scheduleId, seatId);
         continue;
       }
@@ -214,17 +211,23 @@ export class WaitlistProcess {
         data: { scheduleId, seatId, seat, price, reservationId, offerSeconds: this.settings.offerSeconds },
         metadata: metadataAt(now, reservationId),
       });
-      work.settled(scheduleId, seatId);
+      ledger = offered.state;
       const event = offered.events[0] as WaitlistOffered | undefined;
-      if (!event) continue;
-      const offer: LiveOffer = {
-        scheduleId,
-        reservationId,
-        position: offered.position!,
-        outcome: undefined,
-        started: false,
-      };
-      if (!work.offers.has(reservationId)) work.offers.set(reservationId, offer);
+      // Not offered on the ledger as it is: the seat has a live offer already, or nobody waits after all.
+      if (!event) {
+        if (ledger.entries.some((e) => e.status === 'waiting')) work.settled(scheduleId, seatId);
+        continue;
+      }
+      work.settled(scheduleId, seatId);
+      if (!work.offers.has(reservationId)) {
+        work.offers.set(reservationId, {
+          scheduleId,
+          reservationId,
+          position: offered.position!,
+          outcome: undefined,
+          started: false,
+        });
+      }
       await this.hold(work.offers.get(reservationId)!, holdRequestOf(scheduleId, event.data, event.data), now);
     }
   }

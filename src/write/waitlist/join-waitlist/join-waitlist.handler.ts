@@ -11,6 +11,8 @@ import { anySeatFree } from '../free-seats';
 import { WaitlistEntryState, waitlistEntryDecider, waitlistUserStream } from '../waitlist-entry.decider';
 import { WaitlistOffersState, waitlistOffersDecider, waitlistOffersStream } from '../waitlist-offers.decider';
 
+const SOLD_OUT_MEMO_MS = 1_000;
+
 export type JoinWaitlistAnswer = { entryId: string; scheduleId: string; created: boolean; position: number };
 
 export class JoinWaitlistCommand extends Command<JoinWaitlistAnswer> {
@@ -34,6 +36,19 @@ export class JoinWaitlistHandler implements ICommandHandler<JoinWaitlistCommand>
     private readonly access: QueueAccess,
   ) {}
 
+  /**
+   * When a schedule was last seen with no seat free. A join let in on that for a
+   * moment longer is harmless: a seat freed meanwhile was released, and the
+   * waitlist process offers every released seat to the list. It spares a rush of
+   * joins a scan of every seat each.
+   */
+  private readonly soldOutAt = new Map<string, number>();
+
+  private recentlySoldOut(scheduleId: string, now: number): boolean {
+    const at = this.soldOutAt.get(scheduleId);
+    return at !== undefined && now - at < SOLD_OUT_MEMO_MS && now >= at;
+  }
+
   async execute({ scheduleId, token }: JoinWaitlistCommand): Promise<JoinWaitlistAnswer> {
     await this.access.requireActive(token, token.concertId);
     const schedule = await scheduleOf(this.store, token.concertId, scheduleId);
@@ -49,8 +64,11 @@ export class JoinWaitlistHandler implements ICommandHandler<JoinWaitlistCommand>
       .map((e) => e.entryId);
     const current = entries.state.entries[scheduleId];
     const waiting = current && !endedEntryIds.includes(current.entryId);
-    if (!waiting && (await anySeatFree(this.store, [...schedule.prices.keys()], now.getTime()))) {
-      throw new DomainError('SEATS_AVAILABLE', `schedule ${scheduleId} has seats available: hold one instead`);
+    if (!waiting && !this.recentlySoldOut(scheduleId, now.getTime())) {
+      if (await anySeatFree(this.store, [...schedule.prices.keys()], now.getTime())) {
+        throw new DomainError('SEATS_AVAILABLE', `schedule ${scheduleId} has seats available: hold one instead`);
+      }
+      this.soldOutAt.set(scheduleId, now.getTime());
     }
     const entryId = crypto.randomUUID();
     const joined = await handleCommand(this.store, userStream, waitlistEntryDecider, {
