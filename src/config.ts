@@ -13,6 +13,7 @@ const schema = z.object({
   HOLD_TTL_SECONDS: positiveInt(300),
   QUEUE_ACTIVE_CAPACITY: positiveInt(100),
   QUEUE_ACTIVE_TTL_SECONDS: positiveInt(600),
+  WAITLIST_OFFER_SECONDS: positiveInt(600),
   ADMIN_KEY: z.string().min(8).optional(),
   JWT_SECRET: z.string().min(16).optional(),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(3600),
@@ -99,6 +100,8 @@ export type AppConfig = {
   readonly holdTtlSeconds: number;
   readonly queueActiveCapacity: number;
   readonly queueActiveTtlSeconds: number;
+  /** How long a seat offered to the first user of a waiting list is held for them. */
+  readonly waitlistOfferSeconds: number;
   readonly adminKey: string;
   readonly adminKeyGenerated: boolean;
   readonly jwtSecret: string;
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     holdTtlSeconds: e.HOLD_TTL_SECONDS,
     queueActiveCapacity: e.QUEUE_ACTIVE_CAPACITY,
     queueActiveTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS,
+    waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS,
     adminKey: e.ADMIN_KEY ?? randomBytes(18).toString('base64url'),
     adminKeyGenerated: !e.ADMIN_KEY,
     jwtSecret: e.JWT_SECRET ?? randomBytes(32).toString('base64url'),

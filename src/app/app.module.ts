@@ -26,6 +26,9 @@ import { SignUpHandler } from '../write/users/sign-up/sign-up.handler';
 import { UsersController } from '../write/users/users.controller';
 import { ChargeWalletHandler } from '../write/wallet/charge-wallet/charge-wallet.handler';
 import { WalletController } from '../write/wallet/wallet.controller';
+import { JoinWaitlistHandler } from '../write/waitlist/join-waitlist/join-waitlist.handler';
+import { WaitlistController } from '../write/waitlist/waitlist.controller';
+import { GetWaitlistHandler, WaitlistQueriesController } from '../read/waitlist/waitlist.queries';
 import { CoreModule, CoreOptions } from './core.module';
 
 const commandHandlers = [
@@ -37,6 +40,7 @@ const commandHandlers = [
   CancelReservationHandler,
   PayReservationHandler,
   ChargeWalletHandler,
+  JoinWaitlistHandler,
 ];
 const queryHandlers = [
   GetConcertsHandler,
@@ -45,6 +49,7 @@ const queryHandlers = [
   GetQueueStatusHandler,
   GetReservationHandler,
   GetWalletHandler,
+  GetWaitlistHandler,
 ];
 
 @Module({})
@@ -70,6 +75,8 @@ export class AppModule {
         PaymentsController,
         WalletController,
         WalletQueriesController,
+        WaitlistController,
+        WaitlistQueriesController,
       ],
       providers: [...commandHandlers, ...queryHandlers, QueueAccess, GuardedReads],
     };

@@ -20,9 +20,10 @@ import { QueuePlaces } from '../write/queue/queue-places';
 import { WriteLogFollower } from '../write/log-follower';
 import { HoldSeatsProcess } from '../write/reservations/hold-seats.process';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
+import { WaitlistProcess } from '../write/waitlist/waitlist.process';
 import { HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS } from '../write/tokens';
 import { Lifecycle } from './lifecycle';
-import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
+import { ADMISSION_PROCESS, RESERVATION_SWEEPER, WAITLIST_PROCESS } from './tokens';
 import { ReadinessService } from './readiness.service';
 import { readBackendsProvider } from './read-backends.provider';
 import { READ_BACKENDS } from '../read/stores/read-backends';
@@ -114,6 +115,27 @@ export class CoreModule {
           inject: [COORDINATION, CACHED_EVENT_STORE, CHECKPOINTS, CLOCK],
         },
         {
+          provide: WAITLIST_PROCESS,
+          useFactory: (
+            coordination: Coordination,
+            store: CachedEventStore,
+            holds: HoldSeatsProcess,
+            faults: Faults,
+            checkpoints: Checkpoints,
+            clock: Clock,
+          ) =>
+            new WaitlistProcess(
+              store,
+              holds,
+              faults,
+              checkpoints,
+              new Lease(coordination.leases, 'waitlist-offers', config.instanceId, 3_000),
+              clock,
+              { offerSeconds: config.waitlistOfferSeconds, tickMs: Math.max(tickMs, 250) },
+            ),
+          inject: [COORDINATION, CACHED_EVENT_STORE, HOLD_SEATS_PROCESS, FAULTS, CHECKPOINTS, CLOCK],
+        },
+        {
           provide: RESERVATION_SWEEPER,
           useFactory: (
             store: CachedEventStore,
@@ -153,6 +175,7 @@ export class CoreModule {
         PAY_RESERVATION_PROCESS,
         ADMISSION_PROCESS,
         RESERVATION_SWEEPER,
+        WAITLIST_PROCESS,
         QueuePlaces,
         WriteLogFollower,
         Lifecycle,

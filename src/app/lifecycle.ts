@@ -11,8 +11,9 @@ import { AdmissionProcess } from '../write/queue/admission.process';
 import { QueuePlaces } from '../write/queue/queue-places';
 import { KnownUsers } from '../write/users/known-users';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
+import { WaitlistProcess } from '../write/waitlist/waitlist.process';
 import { startStep } from './start-step';
-import { ADMISSION_PROCESS, RESERVATION_SWEEPER } from './tokens';
+import { ADMISSION_PROCESS, RESERVATION_SWEEPER, WAITLIST_PROCESS } from './tokens';
 
 /**
  * Start order: the write side first (it follows the log from a recent mark,
@@ -40,6 +41,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(READ_BACKENDS) private readonly backends: ReadBackends,
     @Inject(ADMISSION_PROCESS) private readonly admission: AdmissionProcess,
     @Inject(RESERVATION_SWEEPER) private readonly sweeper: ReservationSweeper,
+    @Inject(WAITLIST_PROCESS) private readonly waitlist: WaitlistProcess,
     private readonly follower: WriteLogFollower,
     private readonly places: QueuePlaces,
     private readonly users: KnownUsers,
@@ -62,6 +64,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
       this.states.observe(events);
       this.sweeper.observe(events);
       this.admission.notice(events);
+      this.waitlist.notice(events);
       // Users signed up on any instance are known here without a stream read on their first request.
       this.users.observe(events);
     });
@@ -92,6 +95,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     if (this.stopping) return;
     this.admission.start();
     this.sweeper.start();
+    this.waitlist.start();
     this.writeSideStarted = true;
     this.lagTimer = setInterval(() => void this.measureLag(), 1_000);
     // Replies older than the 24 h replay window are never served again.
@@ -150,6 +154,7 @@ export class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     clearInterval(this.lagTimer);
     clearInterval(this.purgeTimer);
     await this.admission.stop();
+    await this.waitlist.stop();
     await this.sweeper.stop();
     await this.follower.stop();
     await this.readModels?.runner.stop();

@@ -1,7 +1,12 @@
 export const FAULTS = Symbol('FAULTS');
 
 export type FaultPoint =
-  'hold:after-request' | 'hold:after-seat' | 'pay:after-start' | 'pay:after-debit' | 'pay:after-seats';
+  | 'hold:after-request'
+  | 'hold:after-seat'
+  | 'pay:after-start'
+  | 'pay:after-debit'
+  | 'pay:after-seats'
+  | 'waitlist:after-offer';
 
 export class InjectedFault extends Error {
   constructor(readonly point: FaultPoint) {

@@ -9,6 +9,8 @@ import { reservationDecider } from './reservations/reservation.decider';
 import { seatDecider, seatStream } from './reservations/seat.decider';
 import { userDecider } from './users/user.decider';
 import { walletDecider } from './wallet/wallet.decider';
+import { waitlistEntryDecider } from './waitlist/waitlist-entry.decider';
+import { waitlistOffersDecider } from './waitlist/waitlist-offers.decider';
 
 /** Every stream category and the decider that folds it. */
 const DECIDERS = {
@@ -19,6 +21,8 @@ const DECIDERS = {
   Seat: seatDecider,
   Reservation: reservationDecider,
   Wallet: walletDecider,
+  WaitlistUser: waitlistEntryDecider,
+  WaitlistOffers: waitlistOffersDecider,
 } as unknown as Record<string, Decider<unknown, never, Event>>;
 
 /** A new concert's seats have no events yet: their first hold needs no read. */

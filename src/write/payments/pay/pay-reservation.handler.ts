@@ -2,7 +2,13 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CACHED_EVENT_STORE, CachedEventStore } from '../../../event-store/state-cache/cached-event-store';
 import { QueueAccess, QueueTokenClaims } from '../../queue/queue-access';
-import { ReservationState, reservationDecider, reservationStream } from '../../reservations/reservation.decider';
+import {
+  ReservationRequested,
+  ReservationState,
+  reservationDecider,
+  reservationStream,
+} from '../../reservations/reservation.decider';
+import { isOfferTo } from '../../waitlist/offer-access';
 import { CLOCK, Clock } from '../../../shared/clock';
 import { DomainError } from '../../../shared/domain-error';
 import { metadataAt } from '../../../shared/metadata';
@@ -35,7 +41,21 @@ export class PayReservationHandler implements ICommandHandler<PayReservationComm
       throw new DomainError('RESERVATION_NOT_FOUND', `reservation ${reservationId} not found`);
     }
     // A reservation already paid answers ALREADY_PAID even after its queue token turned DONE.
-    if (state.phase !== 'paid') await this.access.requireActive(token, state.request.concertId);
+    if (state.phase !== 'paid') await this.requireAccess(token, state.request);
     return this.payments.start(reservationId, token.userId, paymentId, metadataAt(this.clock.now(), reservationId));
+  }
+
+  /** An ACTIVE token, or a token of the concert whose user was offered this reservation from a waiting list. */
+  private async requireAccess(token: QueueTokenClaims, request: ReservationRequested['data']): Promise<void> {
+    try {
+      await this.access.requireActive(token, request.concertId);
+    } catch (error) {
+      const offered =
+        error instanceof DomainError &&
+        error.code === 'QUEUE_NOT_ACTIVE' &&
+        token.concertId === request.concertId &&
+        (await isOfferTo(this.store, request.scheduleId, request.reservationId, token.userId));
+      if (!offered) throw error;
+    }
   }
 }
