@@ -9,6 +9,7 @@ import { PayReservationProcess } from '../payments/pay-reservation.process';
 import { HoldSeatsProcess, releaseSeats } from './hold-seats.process';
 import { OpenReservation, OpenReservations, UNREAD } from './open-reservations';
 import { ReservationState, reservationDecider, reservationStream } from './reservation.decider';
+import { returnSeats } from './seat-allowances';
 import { SeatState, seatDecider, seatStream } from './seat.decider';
 
 const SETTLE_CONCURRENCY = 100;
@@ -125,7 +126,11 @@ export class ReservationSweeper {
         return false;
       default: {
         const stillHeld = await this.seatsStillHeld(reservationId, request.seatIds);
-        if (stillHeld.length === 0) return true;
+        if (stillHeld.length === 0) {
+          // An ended reservation whose seats are free no longer counts against its user's limit.
+          await returnSeats(this.store, request, metadata);
+          return true;
+        }
         if (state.phase === 'expired' || stale) {
           await releaseSeats(
             this.store,
