@@ -1,7 +1,14 @@
 export const FAULTS = Symbol('FAULTS');
 
 export type FaultPoint =
-  'hold:after-request' | 'hold:after-seat' | 'pay:after-start' | 'pay:after-debit' | 'pay:after-seats';
+  | 'hold:after-request'
+  | 'hold:after-seat'
+  | 'pay:after-start'
+  | 'pay:after-debit'
+  | 'pay:after-seats'
+  | 'refund:after-request'
+  | 'refund:after-credit'
+  | 'refund:after-seats';
 
 export class InjectedFault extends Error {
   constructor(readonly point: FaultPoint) {

@@ -6,6 +6,7 @@ import { Clock } from '../../shared/clock';
 import { handleCommand } from '../../shared/command-handler';
 import { metadataAt } from '../../shared/metadata';
 import { PayReservationProcess } from '../payments/pay-reservation.process';
+import { RefundReservationProcess } from '../payments/refund-reservation.process';
 import { HoldSeatsProcess, releaseSeats } from './hold-seats.process';
 import { OpenReservation, OpenReservations, UNREAD } from './open-reservations';
 import { ReservationState, reservationDecider, reservationStream } from './reservation.decider';
@@ -36,6 +37,7 @@ export class ReservationSweeper {
     private readonly store: CachedEventStore,
     private readonly holds: HoldSeatsProcess,
     private readonly payments: PayReservationProcess,
+    private readonly refunds: RefundReservationProcess,
     private readonly clock: Clock,
     private readonly checkpoints: Checkpoints,
     private readonly settings: { tickMs: number; staleMs: number },
@@ -108,6 +110,13 @@ export class ReservationSweeper {
     const expired = Date.parse(request.expiresAt) <= now.getTime();
     if (state.paymentInFlight) {
       if (stale) await this.payments.proceed(request, state.paymentInFlight, metadata).catch(() => undefined);
+      return false;
+    }
+    if (state.refundInFlight) {
+      // A refund's intent is written: it is finished, whatever step the crash stopped it at.
+      if (stale) {
+        await this.refunds.proceed(request, state.refundInFlight, state.paidWith!, metadata).catch(() => undefined);
+      }
       return false;
     }
     switch (state.phase) {
