@@ -16,6 +16,8 @@ import { CatalogController } from '../write/catalog/catalog.controller';
 import { CreateConcertHandler } from '../write/catalog/create-concert/create-concert.handler';
 import { PayReservationHandler } from '../write/payments/pay/pay-reservation.handler';
 import { PaymentsController } from '../write/payments/payments.controller';
+import { RefundReservationHandler } from '../write/payments/refund/refund-reservation.handler';
+import { RefundsController } from '../write/payments/refunds.controller';
 import { JoinQueueHandler } from '../write/queue/join-queue/join-queue.handler';
 import { QueueController } from '../write/queue/queue.controller';
 import { CancelReservationHandler } from '../write/reservations/cancel-reservation/cancel-reservation.handler';
@@ -39,6 +41,7 @@ const commandHandlers = [
   HoldSeatsHandler,
   CancelReservationHandler,
   PayReservationHandler,
+  RefundReservationHandler,
   ChargeWalletHandler,
   JoinWaitlistHandler,
 ];
@@ -73,6 +76,7 @@ export class AppModule {
         ReservationsController,
         ReservationQueriesController,
         PaymentsController,
+        RefundsController,
         WalletController,
         WalletQueriesController,
         WaitlistController,

@@ -21,7 +21,8 @@ import { WriteLogFollower } from '../write/log-follower';
 import { HoldSeatsProcess } from '../write/reservations/hold-seats.process';
 import { ReservationSweeper } from '../write/reservations/reservation-sweeper';
 import { WaitlistProcess } from '../write/waitlist/waitlist.process';
-import { HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS } from '../write/tokens';
+import { RefundReservationProcess } from '../write/payments/refund-reservation.process';
+import { HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, REFUND_RESERVATION_PROCESS } from '../write/tokens';
 import { Lifecycle } from './lifecycle';
 import { ADMISSION_PROCESS, RESERVATION_SWEEPER, WAITLIST_PROCESS } from './tokens';
 import { ReadinessService } from './readiness.service';
@@ -99,6 +100,11 @@ export class CoreModule {
           inject: [CACHED_EVENT_STORE, FAULTS],
         },
         {
+          provide: REFUND_RESERVATION_PROCESS,
+          useFactory: (store: CachedEventStore, faults: Faults) => new RefundReservationProcess(store, faults),
+          inject: [CACHED_EVENT_STORE, FAULTS],
+        },
+        {
           provide: ADMISSION_PROCESS,
           useFactory: (coordination: Coordination, store: CachedEventStore, checkpoints: Checkpoints, clock: Clock) =>
             new AdmissionProcess(
@@ -141,14 +147,22 @@ export class CoreModule {
             store: CachedEventStore,
             holds: HoldSeatsProcess,
             payments: PayReservationProcess,
+            refunds: RefundReservationProcess,
             clock: Clock,
             checkpoints: Checkpoints,
           ) =>
-            new ReservationSweeper(store, holds, payments, clock, checkpoints, {
+            new ReservationSweeper(store, holds, payments, refunds, clock, checkpoints, {
               tickMs: Math.max(tickMs, 250),
               staleMs: options.staleFlowMs ?? 2_000,
             }),
-          inject: [CACHED_EVENT_STORE, HOLD_SEATS_PROCESS, PAY_RESERVATION_PROCESS, CLOCK, CHECKPOINTS],
+          inject: [
+            CACHED_EVENT_STORE,
+            HOLD_SEATS_PROCESS,
+            PAY_RESERVATION_PROCESS,
+            REFUND_RESERVATION_PROCESS,
+            CLOCK,
+            CHECKPOINTS,
+          ],
         },
         {
           provide: QueuePlaces,
@@ -173,6 +187,7 @@ export class CoreModule {
         READ_BACKENDS,
         HOLD_SEATS_PROCESS,
         PAY_RESERVATION_PROCESS,
+        REFUND_RESERVATION_PROCESS,
         ADMISSION_PROCESS,
         RESERVATION_SWEEPER,
         WAITLIST_PROCESS,

@@ -44,6 +44,12 @@ const LOG = recorded(
   requested('paying'),
   held('paying'),
   started('paying', 'p3'),
+  requested('refunded'),
+  held('refunded'),
+  started('refunded', 'p4'),
+  on('refunded', 'ReservationPaid', { paymentId: 'p4', amount: 100 }),
+  on('refunded', 'RefundRequested', { refundId: 'f1', userId: 'u1', paymentId: 'p4', amount: 100 }),
+  on('refunded', 'ReservationRefunded', { refundId: 'f1', amount: 100 }),
 );
 
 const reservations = (batches: readonly (readonly RecordedEvent[])[] = [LOG]) =>
@@ -67,6 +73,7 @@ describe('reservations projection', () => {
       ['cancelled', 'cancelled', undefined],
       ['expired', 'expired', undefined],
       ['paying', 'held', 'p3'],
+      ['refunded', 'refunded', undefined],
     ]);
   });
 
@@ -103,6 +110,7 @@ describe('reservations projection', () => {
       expect(at.map((now) => reservationStatus(doc('cancelled'), now))).toEqual(['CANCELLED', 'CANCELLED']);
       expect(at.map((now) => reservationStatus(doc('rejected'), now))).toEqual(['CANCELLED', 'CANCELLED']);
       expect(at.map((now) => reservationStatus(doc('expired'), now))).toEqual(['EXPIRED', 'EXPIRED']);
+      expect(at.map((now) => reservationStatus(doc('refunded'), now))).toEqual(['REFUNDED', 'REFUNDED']);
     });
   });
 });

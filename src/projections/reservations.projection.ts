@@ -26,6 +26,8 @@ export const reservationsProjection: Projection<ReservationDoc> = {
     'PaymentStarted',
     'PaymentFailed',
     'ReservationPaid',
+    'RefundRequested',
+    'ReservationRefunded',
   ],
   documentIds: (event) => [documentId(data<{ reservationId: string }>(event).reservationId)],
   apply: (doc, recorded) => {
@@ -67,17 +69,25 @@ export const reservationsProjection: Projection<ReservationDoc> = {
         doc.paymentInFlight = undefined;
         doc.paymentId = event.data.paymentId;
         break;
+      case 'RefundRequested':
+        // Still PAID until the refund has freed the seats and credited the wallet.
+        break;
+      case 'ReservationRefunded':
+        doc.phase = 'refunded';
+        break;
     }
     return doc;
   },
 };
 
-export type ReservationStatus = 'HELD' | 'PAID' | 'EXPIRED' | 'CANCELLED';
+export type ReservationStatus = 'HELD' | 'PAID' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
 
 export function reservationStatus(doc: ReservationDoc, now: number): ReservationStatus {
   switch (doc.phase) {
     case 'paid':
       return 'PAID';
+    case 'refunded':
+      return 'REFUNDED';
     case 'cancelled':
     case 'rejected':
       return 'CANCELLED';

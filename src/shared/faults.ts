@@ -6,7 +6,10 @@ export type FaultPoint =
   | 'pay:after-start'
   | 'pay:after-debit'
   | 'pay:after-seats'
-  | 'waitlist:after-offer';
+  | 'waitlist:after-offer'
+  | 'refund:after-request'
+  | 'refund:after-credit'
+  | 'refund:after-seats';
 
 export class InjectedFault extends Error {
   constructor(readonly point: FaultPoint) {

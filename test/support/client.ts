@@ -56,10 +56,12 @@ export class Client {
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
-  async createConcert(seats: number, schedules = 1, price = 1000) {
+  /** `settings` adds concert fields such as `maxSeatsPerUser` or `refundCutoffHours`. */
+  async createConcert(seats: number, schedules = 1, price = 1000, settings: Record<string, unknown> = {}) {
     const response = await this.request('POST', '/v1/admin/concerts', {
       headers: { 'x-admin-key': this.adminKey },
       body: {
+        ...settings,
         title: `Concert ${Date.now()}`,
         schedules: Array.from({ length: schedules }, (_, s) => ({
           startsAt: new Date(Date.UTC(2027, 0, 1 + s, 19)).toISOString(),

@@ -31,6 +31,8 @@ const createConcertBody = z.strictObject({
     )
     .min(1)
     .max(100),
+  maxSeatsPerUser: z.number().int().min(1).max(1_000).optional(),
+  refundCutoffHours: z.number().int().min(0).max(8_760).optional(),
 });
 
 @ApiTags('catalog')

@@ -1,5 +1,11 @@
 import { T0, at, decided, given, refused } from '../../shared/given-when-then';
-import { ConcertCreated, CreateConcert, concertDecider, seatIdOf } from './concert.decider';
+import {
+  ConcertCreated,
+  CreateConcert,
+  DEFAULT_REFUND_CUTOFF_HOURS,
+  concertDecider,
+  seatIdOf,
+} from './concert.decider';
 
 const createConcert = (seatNos: number[] = [1, 2]): CreateConcert => ({
   type: 'CreateConcert',
@@ -34,12 +40,21 @@ const concertCreated: ConcertCreated = {
       },
       { scheduleId: 's2', startsAt: '2030-02-02T19:00:00.000Z', seats: [{ seatNo: 7, price: 50, seatId: 's2.7' }] },
     ],
+    refundCutoffHours: DEFAULT_REFUND_CUTOFF_HOURS,
   },
 };
 
 describe('concert decider', () => {
   it('creates a concert whose seats are named after their schedule and number', () => {
     expect(given(concertDecider).when(createConcert())).toEqual(decided(concertCreated));
+  });
+
+  it('records a seat limit per user and a refund cutoff when the concert sets them', () => {
+    const command = createConcert();
+    const limited = { ...command, data: { ...command.data, maxSeatsPerUser: 4, refundCutoffHours: 48 } };
+    expect(given(concertDecider).when(limited)).toEqual(
+      decided({ ...concertCreated, data: { ...concertCreated.data, maxSeatsPerUser: 4, refundCutoffHours: 48 } }),
+    );
   });
 
   it('treats creating the same concert again as a no-op (a retried request)', () => {

@@ -8,9 +8,20 @@ export const seatIdOf = (scheduleId: string, seatNo: number) => `${scheduleId}.$
 export type SeatDefinition = { seatId: string; seatNo: number; price: number };
 export type ScheduleDefinition = { scheduleId: string; startsAt: string; seats: SeatDefinition[] };
 
+/** Hours before a schedule starts after which its reservations can no longer be refunded, when a concert names none. */
+export const DEFAULT_REFUND_CUTOFF_HOURS = 24;
+
 export type ConcertCreated = Event<
   'ConcertCreated',
-  { concertId: string; title: string; schedules: ScheduleDefinition[] }
+  {
+    concertId: string;
+    title: string;
+    schedules: ScheduleDefinition[];
+    /** Seats one user may hold or own across every schedule; absent: no limit. */
+    maxSeatsPerUser?: number;
+    /** Absent in concerts created before refunds existed: DEFAULT_REFUND_CUTOFF_HOURS. */
+    refundCutoffHours?: number;
+  }
 >;
 export type ConcertEvent = ConcertCreated;
 
@@ -20,6 +31,8 @@ export type CreateConcert = Command<
     concertId: string;
     title: string;
     schedules: { scheduleId: string; startsAt: string; seats: { seatNo: number; price: number }[] }[];
+    maxSeatsPerUser?: number;
+    refundCutoffHours?: number;
   }
 >;
 export type ConcertCommand = CreateConcert;
@@ -52,8 +65,19 @@ export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent>
             seats: schedule.seats.map((seat) => ({ ...seat, seatId: seatIdOf(schedule.scheduleId, seat.seatNo) })),
           };
         });
+        const { concertId, title, maxSeatsPerUser } = command.data;
+        const refundCutoffHours = command.data.refundCutoffHours ?? DEFAULT_REFUND_CUTOFF_HOURS;
         return [
-          { type: 'ConcertCreated', data: { concertId: command.data.concertId, title: command.data.title, schedules } },
+          {
+            type: 'ConcertCreated',
+            data: {
+              concertId,
+              title,
+              schedules,
+              ...(maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser }),
+              refundCutoffHours,
+            },
+          },
         ];
       }
       default:

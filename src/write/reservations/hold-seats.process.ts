@@ -4,6 +4,7 @@ import { CommandMetadata } from '../../shared/decider';
 import { DomainError } from '../../shared/domain-error';
 import { Faults } from '../../shared/faults';
 import { ReservationRequested, ReservationState, reservationDecider, reservationStream } from './reservation.decider';
+import { grantSeats, returnSeats, seatLimitOf } from './seat-allowances';
 import { ReleaseReason, seatDecider, seatStream } from './seat.decider';
 
 export type HoldRequest = ReservationRequested['data'];
@@ -34,6 +35,8 @@ export class HoldSeatsProcess {
   }
 
   private async run(request: HoldRequest, metadata: CommandMetadata): Promise<number> {
+    const limit = await seatLimitOf(this.store, request.concertId);
+    if (limit !== undefined) return this.runLimited(request, limit, metadata);
     // A new reservation id names a stream nobody has written: skip reading it.
     this.store.assumeNew(reservationStream(request.reservationId));
     const requested = handleCommand(this.store, reservationStream(request.reservationId), reservationDecider, {
@@ -64,6 +67,40 @@ export class HoldSeatsProcess {
   }
 
   /**
+   * A concert with a seat limit grants the seats out of the user's allowance
+   * between the request and the seats. The request is durable first, so no
+   * grant exists for a reservation recovery cannot find.
+   */
+  private async runLimited(request: HoldRequest, limit: number, metadata: CommandMetadata): Promise<number> {
+    this.store.assumeNew(reservationStream(request.reservationId));
+    await handleCommand(this.store, reservationStream(request.reservationId), reservationDecider, {
+      type: 'RequestHold',
+      data: request,
+      metadata,
+    });
+    this.faults.check('hold:after-request');
+    await this.grant(request, limit, metadata);
+    return this.settle(request, await this.takeSeats(request, metadata), metadata);
+  }
+
+  /** A refused grant (the limit, or an allowance too contended) rejects the reservation before any seat is taken. */
+  private async grant(request: HoldRequest, limit: number, metadata: CommandMetadata): Promise<void> {
+    try {
+      await grantSeats(this.store, request, limit, metadata);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        const { reservationId } = request;
+        await handleCommand(this.store, reservationStream(reservationId), reservationDecider, {
+          type: 'RejectHold',
+          data: { reservationId, unavailableSeatIds: [] },
+          metadata,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
    * Recovery: takes every seat or none of a reservation still pending. One that
    * ended meanwhile (its own flow was only slow, not dead) is left alone.
    */
@@ -72,6 +109,8 @@ export class HoldSeatsProcess {
     const stream = reservationStream(request.reservationId);
     const { state } = await this.store.load<ReservationState>(stream, reservationDecider);
     if (state.phase !== 'pending') return undefined;
+    const limit = await seatLimitOf(this.store, request.concertId);
+    if (limit !== undefined) await this.grant(request, limit, metadata);
     return this.settle(request, await this.takeSeats(request, metadata), metadata);
   }
 
@@ -118,6 +157,7 @@ export class HoldSeatsProcess {
       // The reservation ended while its seats were being taken (a slow flow and its recovery raced):
       // a seat must never stay held for a reservation that no longer is.
       await releaseSeats(this.store, request.seatIds, reservationId, 'hold-failed', metadata);
+      await returnSeats(this.store, request, metadata);
       throw new DomainError('SEAT_UNAVAILABLE', `reservation ${reservationId} ended before its seats were held`, {
         seatIds: [],
       });
@@ -141,6 +181,7 @@ export class HoldSeatsProcess {
       data: { reservationId, unavailableSeatIds },
       metadata,
     });
+    await returnSeats(this.store, request, metadata);
   }
 }
 

@@ -41,6 +41,8 @@ describe('the sweeper index of open reservations', () => {
       request: { ...request, reservationId: 'r2' },
       paymentInFlight: 'p1',
       paidWith: undefined,
+      refundInFlight: undefined,
+      refundedWith: undefined,
     });
     expect([...index.values()][0].state.paymentInFlight).toBe('p1');
   });

@@ -85,4 +85,6 @@ export const UNREAD: ReservationState = Object.freeze({
   request: undefined,
   paymentInFlight: undefined,
   paidWith: undefined,
+  refundInFlight: undefined,
+  refundedWith: undefined,
 });

@@ -6,9 +6,11 @@ import { Clock } from '../../shared/clock';
 import { handleCommand } from '../../shared/command-handler';
 import { metadataAt } from '../../shared/metadata';
 import { PayReservationProcess } from '../payments/pay-reservation.process';
+import { RefundReservationProcess } from '../payments/refund-reservation.process';
 import { HoldSeatsProcess, releaseSeats } from './hold-seats.process';
 import { OpenReservation, OpenReservations, UNREAD } from './open-reservations';
 import { ReservationState, reservationDecider, reservationStream } from './reservation.decider';
+import { returnSeats } from './seat-allowances';
 import { SeatState, seatDecider, seatStream } from './seat.decider';
 
 const SETTLE_CONCURRENCY = 100;
@@ -35,6 +37,7 @@ export class ReservationSweeper {
     private readonly store: CachedEventStore,
     private readonly holds: HoldSeatsProcess,
     private readonly payments: PayReservationProcess,
+    private readonly refunds: RefundReservationProcess,
     private readonly clock: Clock,
     private readonly checkpoints: Checkpoints,
     private readonly settings: { tickMs: number; staleMs: number },
@@ -109,6 +112,13 @@ export class ReservationSweeper {
       if (stale) await this.payments.proceed(request, state.paymentInFlight, metadata).catch(() => undefined);
       return false;
     }
+    if (state.refundInFlight) {
+      // A refund's intent is written: it is finished, whatever step the crash stopped it at.
+      if (stale) {
+        await this.refunds.proceed(request, state.refundInFlight, state.paidWith!, metadata).catch(() => undefined);
+      }
+      return false;
+    }
     switch (state.phase) {
       case 'paid':
         return true;
@@ -125,7 +135,11 @@ export class ReservationSweeper {
         return false;
       default: {
         const stillHeld = await this.seatsStillHeld(reservationId, request.seatIds);
-        if (stillHeld.length === 0) return true;
+        if (stillHeld.length === 0) {
+          // An ended reservation whose seats are free no longer counts against its user's limit.
+          await returnSeats(this.store, request, metadata);
+          return true;
+        }
         if (state.phase === 'expired' || stale) {
           await releaseSeats(
             this.store,

@@ -5,6 +5,8 @@ import {
   ReservationCommand,
   ReservationEvent,
   ReservationPaid,
+  RefundRequested,
+  ReservationRefunded,
   ReservationRequested,
   reservationDecider,
   reservationStream,
@@ -279,6 +281,73 @@ describe('reservation decider', () => {
       request,
       paymentInFlight: undefined,
       paidWith: 'p1',
+    });
+  });
+
+  describe('RequestRefund / CompleteRefund', () => {
+    const UNTIL = T0 + 60 * MINUTE;
+    const PAID: ReservationEvent[] = [...HELD, paymentStarted('p1'), paid('p1')];
+    const refund = (now: number, refundId = 'f1', userId = OWNER) =>
+      command('RequestRefund', now, { refundId, userId, refundableUntil: iso(UNTIL) });
+    const refundRequested = (refundId = 'f1'): RefundRequested => ({
+      type: 'RefundRequested',
+      data: { reservationId: R, refundId, userId: OWNER, paymentId: 'p1', amount: AMOUNT },
+    });
+    const refunded = (refundId = 'f1'): ReservationRefunded => ({
+      type: 'ReservationRefunded',
+      data: { reservationId: R, refundId, amount: AMOUNT },
+    });
+
+    it('records the intent to refund a paid reservation, with the payment it undoes', () => {
+      expect(given(reservationDecider, PAID).when(refund(T0))).toEqual(decided(refundRequested()));
+    });
+
+    it('refuses from the refund cutoff on (REFUND_WINDOW_CLOSED)', () => {
+      expect(given(reservationDecider, PAID).when(refund(UNTIL))).toMatchObject(refused('REFUND_WINDOW_CLOSED'));
+      expect(given(reservationDecider, PAID).when(refund(UNTIL - 1))).toEqual(decided(refundRequested()));
+    });
+
+    it('refuses a reservation that is not paid (RESERVATION_NOT_PAID)', () => {
+      for (const history of [HELD, [requested], [...HELD, paymentStarted('p1')]]) {
+        expect(given(reservationDecider, history).when(refund(T0))).toMatchObject(refused('RESERVATION_NOT_PAID'));
+      }
+    });
+
+    it('refuses another user as if the reservation did not exist (RESERVATION_NOT_FOUND)', () => {
+      expect(given(reservationDecider, PAID).when(refund(T0, 'f1', 'u2'))).toMatchObject(
+        refused('RESERVATION_NOT_FOUND'),
+      );
+    });
+
+    it('treats the same refund asked again as a no-op, in flight or done (a retried Idempotency-Key)', () => {
+      expect(given(reservationDecider, [...PAID, refundRequested()]).when(refund(T0))).toEqual(decided());
+      expect(given(reservationDecider, [...PAID, refundRequested(), refunded()]).when(refund(UNTIL))).toEqual(
+        decided(),
+      );
+    });
+
+    it('refuses a second refund while one is in flight or after it is done', () => {
+      expect(given(reservationDecider, [...PAID, refundRequested()]).when(refund(T0, 'f2'))).toMatchObject(
+        refused('REFUND_IN_PROGRESS'),
+      );
+      expect(given(reservationDecider, [...PAID, refundRequested(), refunded()]).when(refund(T0, 'f2'))).toMatchObject(
+        refused('ALREADY_REFUNDED'),
+      );
+    });
+
+    it('completes the refund in flight, once', () => {
+      const complete = command('CompleteRefund', T0, { refundId: 'f1' });
+      expect(given(reservationDecider, [...PAID, refundRequested()]).when(complete)).toEqual(decided(refunded()));
+      expect(given(reservationDecider, [...PAID, refundRequested(), refunded()]).when(complete)).toEqual(decided());
+      expect(given(reservationDecider, PAID).when(complete)).toEqual(decided());
+    });
+
+    it('a refunded reservation cannot be paid, cancelled or expired', () => {
+      const done = [...PAID, refundRequested(), refunded()];
+      expect(given(reservationDecider, done).when(startPayment(T0, 'p2'))).toMatchObject(refused('ALREADY_REFUNDED'));
+      expect(given(reservationDecider, done).when(cancel(T0))).toMatchObject(refused('RESERVATION_NOT_HELD'));
+      expect(given(reservationDecider, done).when(expire(EXPIRES + MINUTE))).toEqual(decided());
+      expect(fold(reservationDecider, done)).toMatchObject({ phase: 'refunded', refundedWith: 'f1' });
     });
   });
 

@@ -23,6 +23,11 @@ export type ReservationExpired = Event<'ReservationExpired', Ids>;
 export type PaymentStarted = Event<'PaymentStarted', Ids & { paymentId: string; userId: string; amount: number }>;
 export type PaymentFailed = Event<'PaymentFailed', Ids & { paymentId: string; code: string }>;
 export type ReservationPaid = Event<'ReservationPaid', Ids & { paymentId: string; amount: number }>;
+export type RefundRequested = Event<
+  'RefundRequested',
+  Ids & { refundId: string; userId: string; paymentId: string; amount: number }
+>;
+export type ReservationRefunded = Event<'ReservationRefunded', Ids & { refundId: string; amount: number }>;
 export type ReservationEvent =
   | ReservationRequested
   | ReservationHeld
@@ -31,7 +36,9 @@ export type ReservationEvent =
   | ReservationExpired
   | PaymentStarted
   | PaymentFailed
-  | ReservationPaid;
+  | ReservationPaid
+  | RefundRequested
+  | ReservationRefunded;
 
 export type RequestHold = Command<'RequestHold', ReservationRequested['data']>;
 export type ConfirmHold = Command<'ConfirmHold', Ids>;
@@ -41,6 +48,12 @@ export type ExpireReservation = Command<'ExpireReservation', Ids>;
 export type StartPayment = Command<'StartPayment', Ids & { paymentId: string; userId: string }>;
 export type FailPayment = Command<'FailPayment', Ids & { paymentId: string; code: string }>;
 export type CompletePayment = Command<'CompletePayment', Ids & { paymentId: string }>;
+/** `refundableUntil`: the schedule's start less the concert's refund cutoff (ISO). */
+export type RequestRefund = Command<
+  'RequestRefund',
+  Ids & { refundId: string; userId: string; refundableUntil: string }
+>;
+export type CompleteRefund = Command<'CompleteRefund', Ids & { refundId: string }>;
 export type ReservationCommand =
   | RequestHold
   | ConfirmHold
@@ -49,20 +62,32 @@ export type ReservationCommand =
   | ExpireReservation
   | StartPayment
   | FailPayment
-  | CompletePayment;
+  | CompletePayment
+  | RequestRefund
+  | CompleteRefund;
 
 /** `pending` means the hold process has not finished taking the seats. */
-export type ReservationPhase = 'none' | 'pending' | 'held' | 'rejected' | 'cancelled' | 'expired' | 'paid';
+export type ReservationPhase = 'none' | 'pending' | 'held' | 'rejected' | 'cancelled' | 'expired' | 'paid' | 'refunded';
 
 export type ReservationState = {
   readonly phase: ReservationPhase;
   readonly request: ReservationRequested['data'] | undefined;
   readonly paymentInFlight: string | undefined;
   readonly paidWith: string | undefined;
+  /** A paid reservation whose refund began and has not finished: the refund process still owes steps. */
+  readonly refundInFlight: string | undefined;
+  readonly refundedWith: string | undefined;
 };
 
 export const reservationDecider: Decider<ReservationState, ReservationCommand, ReservationEvent> = {
-  initialState: () => ({ phase: 'none', request: undefined, paymentInFlight: undefined, paidWith: undefined }),
+  initialState: () => ({
+    phase: 'none',
+    request: undefined,
+    paymentInFlight: undefined,
+    paidWith: undefined,
+    refundInFlight: undefined,
+    refundedWith: undefined,
+  }),
   evolve: (state, event) => {
     switch (event.type) {
       case 'ReservationRequested':
@@ -81,6 +106,10 @@ export const reservationDecider: Decider<ReservationState, ReservationCommand, R
         return { ...state, paymentInFlight: undefined };
       case 'ReservationPaid':
         return { ...state, phase: 'paid', paymentInFlight: undefined, paidWith: event.data.paymentId };
+      case 'RefundRequested':
+        return { ...state, refundInFlight: event.data.refundId };
+      case 'ReservationRefunded':
+        return { ...state, phase: 'refunded', refundInFlight: undefined, refundedWith: event.data.refundId };
       default:
         return assertNever(event);
     }
@@ -111,6 +140,7 @@ export const reservationDecider: Decider<ReservationState, ReservationCommand, R
       case 'StartPayment': {
         const { paymentId, userId } = command.data;
         if (state.request?.userId !== userId) return notFound(reservationId);
+        if (state.phase === 'refunded') return refuse('ALREADY_REFUNDED', `reservation ${reservationId} was refunded`);
         if (state.phase === 'paid') {
           // The same payment asked again (a retried Idempotency-Key) is not a second payment.
           if (state.paidWith === paymentId) return [];
@@ -128,6 +158,29 @@ export const reservationDecider: Decider<ReservationState, ReservationCommand, R
       case 'CompletePayment':
         if (state.paymentInFlight !== command.data.paymentId) return [];
         return [{ type: 'ReservationPaid', data: { ...command.data, amount: state.request!.amount } }];
+      case 'RequestRefund': {
+        const { refundId, userId } = command.data;
+        if (state.request?.userId !== userId) return notFound(reservationId);
+        // The same refund asked again (a retried Idempotency-Key) is not a second refund.
+        if (state.refundInFlight === refundId || state.refundedWith === refundId) return [];
+        if (state.phase === 'refunded') return refuse('ALREADY_REFUNDED', `reservation ${reservationId} was refunded`);
+        if (state.refundInFlight) return refuse('REFUND_IN_PROGRESS', `reservation ${reservationId} is being refunded`);
+        if (state.phase !== 'paid' || !state.paidWith) {
+          return refuse('RESERVATION_NOT_PAID', `reservation ${reservationId} is not paid`);
+        }
+        if (now >= Date.parse(command.data.refundableUntil)) {
+          return refuse('REFUND_WINDOW_CLOSED', `reservation ${reservationId} can no longer be refunded`, {
+            refundableUntil: command.data.refundableUntil,
+          });
+        }
+        const { paidWith: paymentId, request } = state;
+        return [
+          { type: 'RefundRequested', data: { reservationId, refundId, userId, paymentId, amount: request.amount } },
+        ];
+      }
+      case 'CompleteRefund':
+        if (state.refundInFlight !== command.data.refundId) return [];
+        return [{ type: 'ReservationRefunded', data: { ...command.data, amount: state.request!.amount } }];
       default:
         return assertNever(command);
     }

@@ -8,7 +8,7 @@ export type SeatHeld = Event<'SeatHeld', { seatId: string; reservationId: string
 export type SeatReleased = Event<'SeatReleased', { seatId: string; reservationId: string; reason: ReleaseReason }>;
 export type SeatSold = Event<'SeatSold', { seatId: string; reservationId: string; paymentId: string }>;
 export type SeatEvent = SeatHeld | SeatReleased | SeatSold;
-export type ReleaseReason = 'cancelled' | 'expired' | 'hold-failed' | 'payment-failed';
+export type ReleaseReason = 'cancelled' | 'expired' | 'hold-failed' | 'payment-failed' | 'refunded';
 
 export type HoldSeat = Command<
   'HoldSeat',
@@ -53,6 +53,7 @@ export const seatDecider: Decider<SeatState, SeatCommand, SeatEvent> = {
         return [{ type: 'SeatHeld', data: command.data }];
       }
       case 'ReleaseSeat':
+        // A sold seat still names its reservation's hold, so a refund releases it the same way.
         if (state.hold?.reservationId !== reservationId) return [];
         return [{ type: 'SeatReleased', data: command.data }];
       case 'SellSeat':

@@ -9,6 +9,8 @@ import { CreateConcert, concertDecider, concertStream } from '../concert.decider
 export type NewConcert = {
   title: string;
   schedules: { startsAt: string; seats: { seatNo: number; price: number }[] }[];
+  maxSeatsPerUser?: number;
+  refundCutoffHours?: number;
 };
 export type CreatedConcert = { concertId: string; schedules: { scheduleId: string; seatIds: string[] }[] };
 
@@ -35,6 +37,8 @@ export class CreateConcertHandler implements ICommandHandler<CreateConcertComman
         concertId,
         title: concert.title,
         schedules: concert.schedules.map((s) => ({ ...s, scheduleId: crypto.randomUUID() })),
+        maxSeatsPerUser: concert.maxSeatsPerUser,
+        refundCutoffHours: concert.refundCutoffHours,
       },
       metadata: metadataAt(this.clock.now()),
     };

@@ -6,6 +6,7 @@ import { handleCommand } from '../../../shared/command-handler';
 import { metadataAt } from '../../../shared/metadata';
 import { releaseSeats } from '../hold-seats.process';
 import { reservationDecider, reservationStream } from '../reservation.decider';
+import { returnSeats } from '../seat-allowances';
 
 export class CancelReservationCommand extends Command<{ position: number }> {
   constructor(
@@ -16,7 +17,7 @@ export class CancelReservationCommand extends Command<{ position: number }> {
   }
 }
 
-/** Cancels first (so the reservation can no longer be paid), then frees the seats. */
+/** Cancels first (so the reservation can no longer be paid), then frees the seats, then the user's allowance. */
 @CommandHandler(CancelReservationCommand)
 export class CancelReservationHandler implements ICommandHandler<CancelReservationCommand> {
   constructor(
@@ -31,7 +32,10 @@ export class CancelReservationHandler implements ICommandHandler<CancelReservati
       data: { reservationId, userId },
       metadata,
     });
-    await releaseSeats(this.store, cancelled.state.request!.seatIds, reservationId, 'cancelled', metadata);
+    const request = cancelled.state.request!;
+    await releaseSeats(this.store, request.seatIds, reservationId, 'cancelled', metadata);
+    // Only once its seats are free: a crash before this leaves it to the sweeper.
+    await returnSeats(this.store, request, metadata);
     return { position: await this.store.headPosition() };
   }
 }
