@@ -10,6 +10,8 @@ import { GetQueueStatusHandler } from '../read/queue/get-queue-status.query';
 import { GuardedReads } from '../read/guarded-reads';
 import { QueueAccess } from '../write/queue/queue-access';
 import { QueueStatusController } from '../read/queue/queue-status.controller';
+import { QueueEventsController } from '../read/queue/push/queue-events.controller';
+import { QueueStatusPush } from '../read/queue/push/queue-status-push';
 import { GetReservationHandler, ReservationQueriesController } from '../read/reservations/reservation.queries';
 import { GetWalletHandler, WalletQueriesController } from '../read/wallet/wallet.queries';
 import { CatalogController } from '../write/catalog/catalog.controller';
@@ -73,6 +75,7 @@ export class AppModule {
         CatalogQueriesController,
         QueueController,
         QueueStatusController,
+        QueueEventsController,
         ReservationsController,
         ReservationQueriesController,
         PaymentsController,
@@ -82,7 +85,7 @@ export class AppModule {
         WaitlistController,
         WaitlistQueriesController,
       ],
-      providers: [...commandHandlers, ...queryHandlers, QueueAccess, GuardedReads],
+      providers: [...commandHandlers, ...queryHandlers, QueueAccess, GuardedReads, QueueStatusPush],
     };
   }
 }

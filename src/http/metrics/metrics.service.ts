@@ -76,6 +76,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** inc() on open, dec() on close: the GET /v1/queue/events streams this instance holds open. */
+  readonly queueEventStreams = new Gauge({
+    name: 'queue_event_streams_open',
+    help: 'Queue status event streams (GET /v1/queue/events) open on this instance',
+    registers: [this.registry],
+  });
+
   /** inc({ breaker, answer }) with answer fresh | stale | unavailable. */
   readonly readAnswers = new Counter({
     name: 'read_answers_total',

@@ -1,0 +1,67 @@
+import { Coalescer } from './coalescer';
+import { SSE_HEARTBEAT, bodyDigest, eventId, sseEvent } from './sse-format';
+
+/** What a stream writes to: the hijacked reply's socket response. */
+export type StreamSink = { write(chunk: string): unknown; end(): void };
+
+/** A status as the status query answers it, and the log position its read store had applied before the read. */
+export type ReadStatus = () => Promise<{ body: unknown; position: number }>;
+
+/**
+ * One client's open event stream: on every poke it reads the status again
+ * (at most once a second, see Coalescer) and sends it only when the body
+ * differs from the last one sent. A read that fails (the store is down) is
+ * tried again a second later; the stream stays open meanwhile.
+ */
+export class StatusStream {
+  private readonly coalescer: Coalescer;
+  private closed = false;
+
+  constructor(
+    readonly concertId: string,
+    readonly entryId: string,
+    private readonly sink: StreamSink,
+    private readonly read: ReadStatus,
+    /** The digest of the body the client already has (from Last-Event-ID, or the first event sent). */
+    private sentDigest: string | undefined,
+    intervalMs = 1_000,
+    now?: () => number,
+  ) {
+    this.coalescer = new Coalescer(() => this.refresh(), intervalMs, now);
+  }
+
+  /** Sends `body` now if the client does not have it yet (the opening status). */
+  send(body: unknown, position: number): void {
+    const digest = bodyDigest(body);
+    if (this.closed || digest === this.sentDigest) return;
+    this.sentDigest = digest;
+    this.sink.write(sseEvent(eventId(position, digest), body));
+  }
+
+  /** Something that may change this status happened: read it again soon. */
+  poke(): void {
+    this.coalescer.poke();
+  }
+
+  heartbeat(): void {
+    if (!this.closed) this.sink.write(SSE_HEARTBEAT);
+  }
+
+  /** Ends the stream (shutdown); `sinkGone` when the client already went away. */
+  close(sinkGone = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.coalescer.close();
+    if (!sinkGone) this.sink.end();
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const { body, position } = await this.read();
+      this.send(body, position);
+    } catch {
+      this.poke();
+    }
+  }
+}
