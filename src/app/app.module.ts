@@ -16,6 +16,8 @@ import { CatalogController } from '../write/catalog/catalog.controller';
 import { CreateConcertHandler } from '../write/catalog/create-concert/create-concert.handler';
 import { PayReservationHandler } from '../write/payments/pay/pay-reservation.handler';
 import { PaymentsController } from '../write/payments/payments.controller';
+import { AdmissionControlsController } from '../write/queue/admission-controls/admission-controls.controller';
+import { ControlAdmissionHandler } from '../write/queue/admission-controls/control-admission.handler';
 import { JoinQueueHandler } from '../write/queue/join-queue/join-queue.handler';
 import { QueueController } from '../write/queue/queue.controller';
 import { CancelReservationHandler } from '../write/reservations/cancel-reservation/cancel-reservation.handler';
@@ -33,6 +35,7 @@ const commandHandlers = [
   LogInHandler,
   CreateConcertHandler,
   JoinQueueHandler,
+  ControlAdmissionHandler,
   HoldSeatsHandler,
   CancelReservationHandler,
   PayReservationHandler,
@@ -64,6 +67,7 @@ export class AppModule {
         CatalogController,
         CatalogQueriesController,
         QueueController,
+        AdmissionControlsController,
         QueueStatusController,
         ReservationsController,
         ReservationQueriesController,

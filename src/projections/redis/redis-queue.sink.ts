@@ -1,9 +1,10 @@
 import type Redis from 'ioredis';
 import { RecordedEvent } from '../../event-store/event-store.port';
-import type { QueueAdmitted } from '../../write/queue/admission.decider';
+import type { ConcertCreated } from '../../write/catalog/concert.decider';
+import type { AdmissionRateSet, QueueAdmitted } from '../../write/queue/admission.decider';
 import type { QueueCompleted, QueueJoined } from '../../write/queue/queue-entry.decider';
 import { ProjectionSink } from '../projection-sink';
-import { queuesProjection } from '../queue.projection';
+import { queuesProjection, rateOf } from '../queue.projection';
 import { QueueKeys } from './queue-keys';
 import { APPLY_QUEUE_EVENTS, APPLY_QUEUE_EVENTS_LUA } from './queue-scripts';
 import { whenReady } from './redis-client';
@@ -20,7 +21,7 @@ const SCAN_COUNT = 1_000;
  */
 export class RedisQueueSink implements ProjectionSink {
   readonly name = 'redis-queues';
-  readonly version = 1;
+  readonly version = 2;
   readonly keys: QueueKeys;
   /** Queue events whose data did not have the declared shape (the in-memory runner counts these as poison). */
   skipped = 0;
@@ -108,6 +109,27 @@ function encodeQueueEvent(event: RecordedEvent): Encoded | undefined {
     // An unparsable time reads EXPIRED in memory (NaN > now is false); -1 does the same here.
     return ['a', event.position, concertId, event.recordedAt.getTime(), Number.isFinite(until) ? until : -1, ids];
   }
-  const { entryId } = (event.data ?? {}) as Partial<QueueCompleted['data']>;
-  return isString(entryId) ? ['c', event.position, concertId, entryId] : undefined;
+  if (event.type === 'QueueCompleted') {
+    const { entryId } = (event.data ?? {}) as Partial<QueueCompleted['data']>;
+    return isString(entryId) ? ['c', event.position, concertId, entryId] : undefined;
+  }
+  const settings = settingsOf(event);
+  return settings ? ['m', event.position, concertId, settings] : undefined;
+}
+
+/** The concert settings an event sets, as the in-memory projection reads them ('' deletes a field). */
+function settingsOf(event: RecordedEvent): string[] | undefined {
+  const rate = (value: unknown) => String(rateOf(value) ?? '');
+  switch (event.type) {
+    case 'ConcertCreated':
+      return ['rate', rate((event.data as Partial<ConcertCreated['data']>)?.admitPerMinute)];
+    case 'AdmissionRateSet':
+      return ['rate', rate((event.data as Partial<AdmissionRateSet['data']>)?.admitPerMinute)];
+    case 'AdmissionPaused':
+      return ['paused', '1'];
+    case 'AdmissionResumed':
+      return ['paused', ''];
+    default:
+      return undefined;
+  }
 }

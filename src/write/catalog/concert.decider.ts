@@ -10,7 +10,13 @@ export type ScheduleDefinition = { scheduleId: string; startsAt: string; seats: 
 
 export type ConcertCreated = Event<
   'ConcertCreated',
-  { concertId: string; title: string; schedules: ScheduleDefinition[] }
+  {
+    concertId: string;
+    title: string;
+    schedules: ScheduleDefinition[];
+    /** The admission leader's inflow limit; absent: no limit (the ledger's AdmissionRateSet overrides it). */
+    admitPerMinute?: number;
+  }
 >;
 export type ConcertEvent = ConcertCreated;
 
@@ -20,6 +26,7 @@ export type CreateConcert = Command<
     concertId: string;
     title: string;
     schedules: { scheduleId: string; startsAt: string; seats: { seatNo: number; price: number }[] }[];
+    admitPerMinute?: number;
   }
 >;
 export type ConcertCommand = CreateConcert;
@@ -52,9 +59,10 @@ export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent>
             seats: schedule.seats.map((seat) => ({ ...seat, seatId: seatIdOf(schedule.scheduleId, seat.seatNo) })),
           };
         });
-        return [
-          { type: 'ConcertCreated', data: { concertId: command.data.concertId, title: command.data.title, schedules } },
-        ];
+        const { concertId, title } = command.data;
+        const admission =
+          command.data.admitPerMinute !== undefined ? { admitPerMinute: command.data.admitPerMinute } : {};
+        return [{ type: 'ConcertCreated', data: { concertId, title, schedules, ...admission } }];
       }
       default:
         return assertNever(command.type);

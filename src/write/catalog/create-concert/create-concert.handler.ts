@@ -9,6 +9,7 @@ import { CreateConcert, concertDecider, concertStream } from '../concert.decider
 export type NewConcert = {
   title: string;
   schedules: { startsAt: string; seats: { seatNo: number; price: number }[] }[];
+  admitPerMinute?: number;
 };
 export type CreatedConcert = { concertId: string; schedules: { scheduleId: string; seatIds: string[] }[] };
 
@@ -35,6 +36,7 @@ export class CreateConcertHandler implements ICommandHandler<CreateConcertComman
         concertId,
         title: concert.title,
         schedules: concert.schedules.map((s) => ({ ...s, scheduleId: crypto.randomUUID() })),
+        ...(concert.admitPerMinute !== undefined ? { admitPerMinute: concert.admitPerMinute } : {}),
       },
       metadata: metadataAt(this.clock.now()),
     };
