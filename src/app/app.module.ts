@@ -20,6 +20,8 @@ import { PayReservationHandler } from '../write/payments/pay/pay-reservation.han
 import { PaymentsController } from '../write/payments/payments.controller';
 import { RefundReservationHandler } from '../write/payments/refund/refund-reservation.handler';
 import { RefundsController } from '../write/payments/refunds.controller';
+import { AdmissionControlsController } from '../write/queue/admission-controls/admission-controls.controller';
+import { ControlAdmissionHandler } from '../write/queue/admission-controls/control-admission.handler';
 import { JoinQueueHandler } from '../write/queue/join-queue/join-queue.handler';
 import { QueueController } from '../write/queue/queue.controller';
 import { CancelReservationHandler } from '../write/reservations/cancel-reservation/cancel-reservation.handler';
@@ -40,6 +42,7 @@ const commandHandlers = [
   LogInHandler,
   CreateConcertHandler,
   JoinQueueHandler,
+  ControlAdmissionHandler,
   HoldSeatsHandler,
   CancelReservationHandler,
   PayReservationHandler,
@@ -74,6 +77,7 @@ export class AppModule {
         CatalogController,
         CatalogQueriesController,
         QueueController,
+        AdmissionControlsController,
         QueueStatusController,
         QueueEventsController,
         ReservationsController,

@@ -1,4 +1,5 @@
-import type { QueueAdmitted } from '../write/queue/admission.decider';
+import type { ConcertCreated } from '../write/catalog/concert.decider';
+import type { AdmissionRateSet, QueueAdmitted } from '../write/queue/admission.decider';
 import type { QueueCompleted, QueueJoined } from '../write/queue/queue-entry.decider';
 import { Document, Projection, data } from './projection';
 import { QueueEntries } from './queue-entries';
@@ -25,6 +26,10 @@ export class QueueDoc implements Document {
   admitted = 0;
   /** Recent admissions (epoch ms, count) for the ETA estimate. */
   admissions: { at: number; count: number }[] = [];
+  /** The admin paused admission: waiting entries read PAUSED. */
+  paused = false;
+  /** The inflow rate in force (ETA), from the concert, then from the ledger; undefined is no limit. */
+  admitPerMinute: number | undefined = undefined;
   readonly entries = new QueueEntries();
 
   constructor(readonly concertId: string) {}
@@ -61,11 +66,22 @@ export class QueueDoc implements Document {
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+/** A rate that is not a positive number is no limit, in every store alike. */
+export const rateOf = (value: unknown): number | undefined =>
+  typeof value === 'number' && value > 0 ? value : undefined;
 
 export const queuesProjection: Projection<QueueDoc> = {
   name: 'queues',
-  version: 1,
-  handles: ['QueueJoined', 'QueueAdmitted', 'QueueCompleted'],
+  version: 2,
+  handles: [
+    'QueueJoined',
+    'QueueAdmitted',
+    'QueueCompleted',
+    'ConcertCreated',
+    'AdmissionPaused',
+    'AdmissionResumed',
+    'AdmissionRateSet',
+  ],
   documentIds: (event) =>
     event.type === 'QueueCompleted'
       ? [event.streamId.slice('QueueEntry-'.length).split('.')[0]]
@@ -91,15 +107,23 @@ export const queuesProjection: Projection<QueueDoc> = {
       }
       const at = event.recordedAt.getTime();
       doc.admissions = [...doc.admissions.filter((a) => a.at > at - 60_000), { at, count: entries.length }];
-    } else {
+    } else if (event.type === 'QueueCompleted') {
       const row = doc.entries.rowOf(data<QueueCompleted['data']>(event).entryId);
       if (row >= 0) doc.entries.complete(row);
+    } else if (event.type === 'ConcertCreated') {
+      doc.admitPerMinute = rateOf(data<ConcertCreated['data']>(event).admitPerMinute);
+    } else if (event.type === 'AdmissionRateSet') {
+      doc.admitPerMinute = rateOf(data<AdmissionRateSet['data']>(event).admitPerMinute);
+    } else if (event.type === 'AdmissionPaused' || event.type === 'AdmissionResumed') {
+      doc.paused = event.type === 'AdmissionPaused';
     }
     return doc;
   },
 };
 
 export type QueueStatus = 'WAITING' | 'ACTIVE' | 'EXPIRED' | 'DONE';
+/** What a status read answers: a WAITING entry reads PAUSED while admission is paused. */
+export type QueueReadStatus = QueueStatus | 'PAUSED';
 
 export function queueEntryStatus(entry: Pick<QueueEntryDoc, 'activeUntil' | 'completed'>, now: number): QueueStatus {
   if (entry.completed) return 'DONE';

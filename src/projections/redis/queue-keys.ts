@@ -12,6 +12,7 @@ export const DEFAULT_KEY_PREFIX = 'rt:';
  *   <prefix>q:{c}:e:<entryId>    hash       u userId, a activeUntil, d completed, p last applied position
  *   <prefix>q:{c}:admissions     zset       "<position>:<n>" per admitted entry by recordedAt (ms), last minute only
  *   <prefix>q:{c}:admissions:p   string     position of the last admission applied to that zset
+ *   <prefix>q:{c}:meta           hash       paused 1 while paused, rate admitPerMinute, p last applied position
  *
  * The apply script builds the same names from `concertRoot` (see queue-scripts.ts).
  */
@@ -44,6 +45,10 @@ export class QueueKeys {
 
   admissions(concertId: string): string {
     return `${this.concertRoot}${concertId}}:admissions`;
+  }
+
+  meta(concertId: string): string {
+    return `${this.concertRoot}${concertId}}:meta`;
   }
 
   /** SCAN pattern matching every key of this model, and nothing else. */

@@ -17,6 +17,7 @@ export const READ_QUEUE_ENTRY = 'rtReadQueueEntry';
  *   ["j", position, concertId, entryId, userId]
  *   ["a", position, concertId, recordedAtMs, activeUntilMs, [entryId, ...]]
  *   ["c", position, concertId, entryId]
+ *   ["m", position, concertId, [field, value, ...]]   concert settings ('' deletes the field)
  *
  * Every entry hash keeps the position it last applied (p), every concert the
  * position of its last admission (admissions:p); an event at or below it is
@@ -78,6 +79,20 @@ for i = 1, #events do
       redis.call('HSET', key, 'd', 1, 'p', pos)
       redis.call('ZREM', concert .. 'active', id)
     end
+  elseif kind == 'm' then
+    local key = concert .. 'meta'
+    local last = redis.call('HGET', key, 'p')
+    if not last or tonumber(last) < pos then
+      local fields = ev[4]
+      for k = 1, #fields, 2 do
+        if fields[k + 1] == '' then
+          redis.call('HDEL', key, fields[k])
+        else
+          redis.call('HSET', key, fields[k], fields[k + 1])
+        end
+      end
+      redis.call('HSET', key, 'p', pos)
+    end
   end
 end
 
@@ -88,10 +103,10 @@ return 0
 `;
 
 /**
- * KEYS: the entry hash, the concert's waiting and admissions zsets.
+ * KEYS: the entry hash, the concert's waiting and admissions zsets, its settings hash.
  * ARGV[1] entry id, ARGV[2] now (ms), ARGV[3] '(' .. now - 60 s (exclusive bound).
- * Returns nil for an unknown entry, else [userId, status, position, admittedLastMinute]:
- * status indexes QUEUE_STATUSES, position is 0 unless WAITING.
+ * Returns nil for an unknown entry, else [userId, status, position, admittedLastMinute, admitPerMinute]:
+ * status indexes QUEUE_STATUSES, position is 0 unless WAITING or PAUSED, admitPerMinute 0 for no limit.
  */
 export const READ_QUEUE_ENTRY_LUA = `
 local f = redis.call('HMGET', KEYS[1], 'u', 'a', 'd')
@@ -105,7 +120,10 @@ else
   local rank = redis.call('ZRANK', KEYS[2], ARGV[1])
   if rank then position = rank + 1 end
 end
-return {f[1], status, position, redis.call('ZCOUNT', KEYS[3], ARGV[3], '+inf')}
+local meta = redis.call('HMGET', KEYS[4], 'paused', 'rate')
+if status == 0 and meta[1] then status = 4 end
+local rate = tonumber(meta[2]) or 0
+return {f[1], status, position, redis.call('ZCOUNT', KEYS[3], ARGV[3], '+inf'), rate}
 `;
 
-export const QUEUE_STATUSES = ['WAITING', 'ACTIVE', 'EXPIRED', 'DONE'] as const;
+export const QUEUE_STATUSES = ['WAITING', 'ACTIVE', 'EXPIRED', 'DONE', 'PAUSED'] as const;

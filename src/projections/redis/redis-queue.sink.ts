@@ -1,9 +1,10 @@
 import type Redis from 'ioredis';
 import { RecordedEvent } from '../../event-store/event-store.port';
-import type { QueueAdmitted } from '../../write/queue/admission.decider';
+import type { ConcertCreated } from '../../write/catalog/concert.decider';
+import type { AdmissionRateSet, QueueAdmitted } from '../../write/queue/admission.decider';
 import type { QueueCompleted, QueueJoined } from '../../write/queue/queue-entry.decider';
 import { ProjectionSink } from '../projection-sink';
-import { queuesProjection } from '../queue.projection';
+import { queuesProjection, rateOf } from '../queue.projection';
 import { storeVersion } from '../rebuild/store-version';
 import { QueueKeys } from './queue-keys';
 import { APPLY_QUEUE_EVENTS, APPLY_QUEUE_EVENTS_LUA } from './queue-scripts';
@@ -14,7 +15,7 @@ type Encoded = (string | number | string[])[];
 
 const SCAN_COUNT = 1_000;
 /** How the keys are laid out (queue-keys.ts and the Lua script); the queue projection's version comes on top. */
-const LAYOUT = 1;
+const LAYOUT = 2;
 
 /**
  * The queue read model in Redis (see queue-keys.ts for the layout). A batch
@@ -24,7 +25,7 @@ const LAYOUT = 1;
 export class RedisQueueSink implements ProjectionSink {
   readonly name = 'redis-queues';
   /**
-   * The layout and the queue projection's version (`1 queues@1`): the Lua
+   * The layout and the queue projection's version (`2 queues@2`): the Lua
    * script is this store's form of that projection, so bumping the
    * projection's version rebuilds these keys blue/green too.
    */
@@ -115,6 +116,27 @@ function encodeQueueEvent(event: RecordedEvent): Encoded | undefined {
     // An unparsable time reads EXPIRED in memory (NaN > now is false); -1 does the same here.
     return ['a', event.position, concertId, event.recordedAt.getTime(), Number.isFinite(until) ? until : -1, ids];
   }
-  const { entryId } = (event.data ?? {}) as Partial<QueueCompleted['data']>;
-  return isString(entryId) ? ['c', event.position, concertId, entryId] : undefined;
+  if (event.type === 'QueueCompleted') {
+    const { entryId } = (event.data ?? {}) as Partial<QueueCompleted['data']>;
+    return isString(entryId) ? ['c', event.position, concertId, entryId] : undefined;
+  }
+  const settings = settingsOf(event);
+  return settings ? ['m', event.position, concertId, settings] : undefined;
+}
+
+/** The concert settings an event sets, as the in-memory projection reads them ('' deletes a field). */
+function settingsOf(event: RecordedEvent): string[] | undefined {
+  const rate = (value: unknown) => String(rateOf(value) ?? '');
+  switch (event.type) {
+    case 'ConcertCreated':
+      return ['rate', rate((event.data as Partial<ConcertCreated['data']>)?.admitPerMinute)];
+    case 'AdmissionRateSet':
+      return ['rate', rate((event.data as Partial<AdmissionRateSet['data']>)?.admitPerMinute)];
+    case 'AdmissionPaused':
+      return ['paused', '1'];
+    case 'AdmissionResumed':
+      return ['paused', ''];
+    default:
+      return undefined;
+  }
 }

@@ -1,15 +1,18 @@
 import type { AppConfig } from '../../config';
-import type { QueueStatus } from '../../projections/queue.projection';
+import type { QueueReadStatus } from '../../projections/queue.projection';
 import { etaSeconds } from '../../shared/queue-eta';
 import type { QueueEntryRead } from '../stores/read-store.port';
 
-export type QueueStatusView = { status: QueueStatus; position?: number; etaSeconds: number };
+/** etaSeconds is null while PAUSED: nobody knows when admission resumes. */
+export type QueueStatusView = { status: QueueReadStatus; position?: number; etaSeconds: number | null };
 
 export function queueView(entry: QueueEntryRead, config: AppConfig): QueueStatusView {
-  if (entry.status !== 'WAITING' || entry.position === undefined) return { status: entry.status, etaSeconds: 0 };
+  if (entry.position === undefined) return { status: entry.status, etaSeconds: 0 };
+  if (entry.status === 'PAUSED') return { status: entry.status, position: entry.position, etaSeconds: null };
+  if (entry.status !== 'WAITING') return { status: entry.status, etaSeconds: 0 };
   return {
     status: entry.status,
     position: entry.position,
-    etaSeconds: etaSeconds(entry.position, entry.admittedLastMinute, config),
+    etaSeconds: etaSeconds(entry.position, entry.admittedLastMinute, config, entry.admitPerMinute),
   };
 }

@@ -29,9 +29,10 @@ export class InMemoryQueueReads implements QueueReads {
     const position = status === 'WAITING' ? row + 1 - queue.admitted : undefined;
     return {
       userId: queue.entries.userId(row),
-      status,
+      status: status === 'WAITING' && queue.paused ? 'PAUSED' : status,
       ...(position !== undefined ? { position } : {}),
       admittedLastMinute,
+      ...(queue.admitPerMinute !== undefined ? { admitPerMinute: queue.admitPerMinute } : {}),
     };
   }
 }

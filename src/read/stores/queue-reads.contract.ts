@@ -59,6 +59,18 @@ export class QueueLog {
     return this.add(`QueueEntry-${concertId}.${userId}`, 'QueueCompleted', { entryId, reservationId: `r-${entryId}` });
   }
 
+  /** An admin's control on the concert's admission ledger (AdmissionPaused, AdmissionResumed, AdmissionRateSet). */
+  control(concertId: string, type: 'AdmissionPaused' | 'AdmissionResumed', data?: object): this;
+  control(concertId: string, type: 'AdmissionRateSet', data: { admitPerMinute: number | null }): this;
+  control(concertId: string, type: string, data: object = {}): this {
+    return this.add(`QueueAdmission-${concertId}`, type, { concertId, ...data });
+  }
+
+  /** A concert created with these settings (its seats do not matter to the queue). */
+  concert(concertId: string, settings: { admitPerMinute?: number } = {}): this {
+    return this.add(`Concert-${concertId}`, 'ConcertCreated', { concertId, title: 't', schedules: [], ...settings });
+  }
+
   /** An event the queue read model must ignore, even though its data looks like a queue event's. */
   other(type = 'SeatsHeld', concertId = 'c1', entryId = 'e1'): this {
     return this.add(`QueueEntry-${concertId}.u-${entryId}`, type, { concertId, entryId, userId: `u-${entryId}` });
@@ -423,6 +435,36 @@ export function queueReadsContract(
       expect(await reads.entry('c1', 'e0300', T0)).toMatchObject({ status: 'ACTIVE', admittedLastMinute: 300 });
       expect((await reads.entry('c1', 'e0301', T0))?.position).toBe(1);
       expect((await reads.entry('c1', 'e1000', T0))?.position).toBe(700);
+    });
+
+    it('answers PAUSED to waiting entries while admission is paused, and WAITING again once resumed', async () => {
+      const log = new QueueLog().concert('c1').join('c1', 'e1').join('c1', 'e2').join('c2', 'f1');
+      log.admit('c1', ['e1'], UNTIL_1).control('c1', 'AdmissionPaused');
+      await sink.apply(log.events);
+      expect(await reads.entry('c1', 'e2', T0)).toMatchObject({ status: 'PAUSED', position: 1 });
+      expect(await reads.entry('c1', 'e1', T0)).toMatchObject({ status: 'ACTIVE' });
+      expect(await reads.entry('c2', 'f1', T0)).toMatchObject({ status: 'WAITING', position: 1 });
+      const applied = log.events.length;
+      log.control('c1', 'AdmissionResumed');
+      await applyAll(sink, redeliveries(log.events.slice(applied))['each event twice']);
+      expect(await reads.entry('c1', 'e2', T0)).toMatchObject({ status: 'WAITING', position: 1 });
+      // An old pause delivered again does not pause again.
+      await sink.apply(log.events.slice(0, applied));
+      expect(await reads.entry('c1', 'e2', T0)).toMatchObject({ status: 'WAITING' });
+    });
+
+    it("knows the concert's inflow rate, then the ledger's, and no rate once lifted", async () => {
+      const log = new QueueLog().concert('c1', { admitPerMinute: 30 }).concert('c2').join('c1', 'e1').join('c2', 'f1');
+      await sink.apply(log.events);
+      expect(await reads.entry('c1', 'e1', T0)).toMatchObject({ admitPerMinute: 30 });
+      expect(await reads.entry('c2', 'f1', T0)).not.toHaveProperty('admitPerMinute');
+      const applied = log.events.length;
+      log.control('c1', 'AdmissionRateSet', { admitPerMinute: 90 });
+      await sink.apply(log.events.slice(applied));
+      expect(await reads.entry('c1', 'e1', T0)).toMatchObject({ admitPerMinute: 90 });
+      log.control('c1', 'AdmissionRateSet', { admitPerMinute: null });
+      await sink.apply(log.events.slice(applied + 1));
+      expect(await reads.entry('c1', 'e1', T0)).not.toHaveProperty('admitPerMinute');
     });
 
     // Not declared at all for a store no second process can write to (a skipped test would fail CI).

@@ -1,5 +1,5 @@
 import type { SeatStatus } from '../../projections/catalog.projection';
-import type { QueueStatus } from '../../projections/queue.projection';
+import type { QueueReadStatus } from '../../projections/queue.projection';
 import type { ReservationStatus } from '../../projections/reservations.projection';
 
 /**
@@ -14,11 +14,13 @@ export const DOCUMENT_READS = Symbol('DOCUMENT_READS');
 
 export type QueueEntryRead = {
   userId: string;
-  status: QueueStatus;
-  /** 1-based place among the concert's WAITING entries; present only while WAITING. */
+  status: QueueReadStatus;
+  /** 1-based place among the concert's WAITING entries; present only while WAITING (or PAUSED). */
   position?: number;
   /** Entries of this concert admitted in the 60 s before `now` (ETA estimate). */
   admittedLastMinute: number;
+  /** The concert's inflow rate, when it has one (ETA estimate). */
+  admitPerMinute?: number;
 };
 
 export interface QueueReads {

@@ -7,21 +7,24 @@ type ReadScript = (
   entryKey: string,
   waitingKey: string,
   admissionsKey: string,
+  metaKey: string,
   entryId: string,
   now: string,
   minuteAgo: string,
-) => Promise<[userId: string, status: number, position: number, admittedLastMinute: number] | null>;
+) => Promise<
+  [userId: string, status: number, position: number, admittedLastMinute: number, admitPerMinute: number] | null
+>;
 
 const MINUTE_MS = 60_000;
 
-/** Queue status from the Redis read model: one script call, four small values back. */
+/** Queue status from the Redis read model: one script call, five small values back. */
 export class RedisQueueReads implements QueueReads {
   private readonly keys: QueueKeys;
   private readonly readScript: ReadScript;
 
   constructor(redis: Redis, options: { readonly prefix?: string } = {}) {
     this.keys = new QueueKeys(options.prefix);
-    redis.defineCommand(READ_QUEUE_ENTRY, { numberOfKeys: 3, lua: READ_QUEUE_ENTRY_LUA, readOnly: true });
+    redis.defineCommand(READ_QUEUE_ENTRY, { numberOfKeys: 4, lua: READ_QUEUE_ENTRY_LUA, readOnly: true });
     this.readScript = (redis as unknown as Record<string, ReadScript>)[READ_QUEUE_ENTRY].bind(redis);
   }
 
@@ -30,17 +33,19 @@ export class RedisQueueReads implements QueueReads {
       this.keys.entry(concertId, entryId),
       this.keys.waiting(concertId),
       this.keys.admissions(concertId),
+      this.keys.meta(concertId),
       entryId,
       String(now),
       `(${now - MINUTE_MS}`,
     );
     if (!reply) return undefined;
-    const [userId, status, position, admittedLastMinute] = reply;
+    const [userId, status, position, admittedLastMinute, admitPerMinute] = reply;
     return {
       userId,
       status: QUEUE_STATUSES[status],
       ...(position > 0 ? { position } : {}),
       admittedLastMinute,
+      ...(admitPerMinute > 0 ? { admitPerMinute } : {}),
     };
   }
 }

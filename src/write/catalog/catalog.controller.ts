@@ -7,6 +7,7 @@ import { AdminOnly } from '../../http/auth/admin-only.decorator';
 import { idempotencyKeyOf } from '../../http/idempotency/idempotency-key';
 import { apiBody, parseBody } from '../../http/validation';
 import { idFromKey, markPosition } from '../respond';
+import { MAX_ADMIT_PER_MINUTE } from '../queue/admission.decider';
 import { CreateConcertCommand } from './create-concert/create-concert.handler';
 
 const MAX_PRICE = 10_000_000;
@@ -33,6 +34,8 @@ const createConcertBody = z.strictObject({
     .max(100),
   maxSeatsPerUser: z.number().int().min(1).max(1_000).optional(),
   refundCutoffHours: z.number().int().min(0).max(8_760).optional(),
+  /** Most users admitted from the waiting room per minute (default: no limit). */
+  admitPerMinute: z.number().int().min(1).max(MAX_ADMIT_PER_MINUTE).optional(),
 });
 
 @ApiTags('catalog')

@@ -21,6 +21,8 @@ export type ConcertCreated = Event<
     maxSeatsPerUser?: number;
     /** Absent in concerts created before refunds existed: DEFAULT_REFUND_CUTOFF_HOURS. */
     refundCutoffHours?: number;
+    /** The admission leader's inflow limit; absent: no limit (the ledger's AdmissionRateSet overrides it). */
+    admitPerMinute?: number;
   }
 >;
 export type ConcertEvent = ConcertCreated;
@@ -33,6 +35,7 @@ export type CreateConcert = Command<
     schedules: { scheduleId: string; startsAt: string; seats: { seatNo: number; price: number }[] }[];
     maxSeatsPerUser?: number;
     refundCutoffHours?: number;
+    admitPerMinute?: number;
   }
 >;
 export type ConcertCommand = CreateConcert;
@@ -67,6 +70,8 @@ export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent>
         });
         const { concertId, title, maxSeatsPerUser } = command.data;
         const refundCutoffHours = command.data.refundCutoffHours ?? DEFAULT_REFUND_CUTOFF_HOURS;
+        const admission =
+          command.data.admitPerMinute !== undefined ? { admitPerMinute: command.data.admitPerMinute } : {};
         return [
           {
             type: 'ConcertCreated',
@@ -76,6 +81,7 @@ export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent>
               schedules,
               ...(maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser }),
               refundCutoffHours,
+              ...admission,
             },
           },
         ];

@@ -1,5 +1,12 @@
-import { MINUTE, SECOND, T0, at, decided, fold, given, iso, mulberry32 } from '../../shared/given-when-then';
-import { AdmitNext, AdmittedEntry, QueueAdmitted, activeEntries, admissionDecider } from './admission.decider';
+import { MINUTE, SECOND, T0, at, decided, fold, given, iso, mulberry32, refused } from '../../shared/given-when-then';
+import {
+  AdmissionEvent,
+  AdmitNext,
+  AdmittedEntry,
+  QueueAdmitted,
+  activeEntries,
+  admissionDecider,
+} from './admission.decider';
 
 const TTL_SECONDS = 600;
 const entry = (n: number): AdmittedEntry => ({ entryId: `e${n}`, userId: `u${n}`, joinedPosition: n * 10 });
@@ -7,13 +14,22 @@ const candidates = (...ns: number[]) => ns.map(entry);
 
 const admitted = (entries: AdmittedEntry[], activeUntil: number): QueueAdmitted => ({
   type: 'QueueAdmitted',
-  data: { concertId: 'c1', entries, activeUntil: iso(activeUntil) },
+  data: {
+    concertId: 'c1',
+    entries,
+    activeUntil: iso(activeUntil),
+    admittedAt: iso(activeUntil - TTL_SECONDS * SECOND),
+  },
 });
 
 const admitNext = (
   now: number,
   waiting: AdmittedEntry[],
-  { capacity = 2, completed = [] as string[] }: { capacity?: number; completed?: string[] } = {},
+  {
+    capacity = 2,
+    completed = [] as string[],
+    admitPerMinute,
+  }: { capacity?: number; completed?: string[]; admitPerMinute?: number } = {},
 ): AdmitNext => ({
   type: 'AdmitNext',
   data: {
@@ -22,6 +38,7 @@ const admitNext = (
     completedEntryIds: new Set(completed),
     capacity,
     activeTtlSeconds: TTL_SECONDS,
+    ...(admitPerMinute !== undefined ? { admitPerMinute } : {}),
   },
   metadata: at(now),
 });
@@ -86,7 +103,7 @@ describe('admission decider', () => {
 
   it('evolve moves servedUpTo to the highest admitted join position and records each slot', () => {
     const state = fold(admissionDecider, [admitted(candidates(1, 2), T0 + 5), admitted(candidates(3), T0 + 9)]);
-    expect(state).toEqual({
+    expect(state).toMatchObject({
       servedUpTo: 30,
       admitted: [
         { entryId: 'e1', activeUntil: T0 + 5 },
@@ -126,7 +143,7 @@ describe('admission decider over a random rush', () => {
         admitNext(now, waiting, { capacity, completed: [...completed] }),
         state,
       )) {
-        admittedOrder.push(...event.data.entries.map((e) => e.joinedPosition));
+        if (event.type === 'QueueAdmitted') admittedOrder.push(...event.data.entries.map((e) => e.joinedPosition));
         state = admissionDecider.evolve(state, event);
       }
       waiting.splice(0, waiting.length, ...waiting.filter((c) => c.joinedPosition > state.servedUpTo));
@@ -138,5 +155,88 @@ describe('admission decider over a random rush', () => {
     // FIFO with no one skipped or admitted twice: exactly the first joiners, in join order.
     expect(admittedOrder).toEqual(admittedOrder.map((_, i) => entry(i + 1).joinedPosition));
     expect(admittedOrder.length).toBeGreaterThan(100); // the rush really moved
+  });
+});
+
+const paused = (at: number): AdmissionEvent => ({
+  type: 'AdmissionPaused',
+  data: { concertId: 'c1', pausedAt: iso(at) },
+});
+const resumed = (at: number): AdmissionEvent => ({
+  type: 'AdmissionResumed',
+  data: { concertId: 'c1', resumedAt: iso(at) },
+});
+const rateSet = (admitPerMinute: number | null, at: number): AdmissionEvent => ({
+  type: 'AdmissionRateSet',
+  data: { concertId: 'c1', admitPerMinute, setAt: iso(at) },
+});
+
+describe('admission controls', () => {
+  it('pauses: a paused line admits nothing, even with free slots', () => {
+    expect(
+      given(admissionDecider).when({ type: 'PauseAdmission', data: { concertId: 'c1' }, metadata: at(T0) }),
+    ).toEqual(decided(paused(T0)));
+    expect(
+      given(admissionDecider, [paused(T0)]).when(admitNext(T0 + MINUTE, candidates(1, 2), { capacity: 5 })),
+    ).toEqual(decided());
+  });
+
+  it('resumes: the line admits again, from where it stopped', () => {
+    const history = [admitted(candidates(1), activeUntilAt(T0)), paused(T0 + 1), resumed(T0 + MINUTE)];
+    expect(given(admissionDecider, history).when(admitNext(T0 + MINUTE, candidates(1, 2, 3), { capacity: 5 }))).toEqual(
+      decided(admitted(candidates(2, 3), activeUntilAt(T0 + MINUTE))),
+    );
+  });
+
+  it('pausing a paused line and resuming a running one change nothing (retried requests)', () => {
+    const pause = { type: 'PauseAdmission', data: { concertId: 'c1' }, metadata: at(T0) } as const;
+    const resume = { type: 'ResumeAdmission', data: { concertId: 'c1' }, metadata: at(T0) } as const;
+    expect(given(admissionDecider, [paused(T0)]).when(pause)).toEqual(decided());
+    expect(given(admissionDecider).when(resume)).toEqual(decided());
+  });
+
+  it('sets, changes and lifts the inflow rate; setting the same rate again is a no-op', () => {
+    const set = (admitPerMinute: number | null) =>
+      ({ type: 'SetAdmissionRate', data: { concertId: 'c1', admitPerMinute }, metadata: at(T0) }) as const;
+    expect(given(admissionDecider).when(set(30))).toEqual(decided(rateSet(30, T0)));
+    expect(given(admissionDecider, [rateSet(30, T0)]).when(set(30))).toEqual(decided());
+    expect(given(admissionDecider, [rateSet(30, T0)]).when(set(null))).toEqual(decided(rateSet(null, T0)));
+    expect(given(admissionDecider).when(set(0))).toMatchObject(refused('VALIDATION_FAILED'));
+    expect(given(admissionDecider).when(set(1.5))).toMatchObject(refused('VALIDATION_FAILED'));
+  });
+
+  it('admits at most one second of inflow at once, even with every slot free', () => {
+    expect(
+      given(admissionDecider, [rateSet(120, T0)]).when(admitNext(T0, candidates(1, 2, 3, 4), { capacity: 50 })),
+    ).toEqual(decided(admitted(candidates(1, 2), activeUntilAt(T0))));
+  });
+
+  it("the concert's rate applies until the ledger sets one, and the ledger's overrides it", () => {
+    const waiting = candidates(1, 2, 3, 4, 5);
+    expect(given(admissionDecider).when(admitNext(T0, waiting, { capacity: 50, admitPerMinute: 60 }))).toEqual(
+      decided(admitted(candidates(1), activeUntilAt(T0))),
+    );
+    expect(
+      given(admissionDecider, [rateSet(null, T0)]).when(admitNext(T0, waiting, { capacity: 50, admitPerMinute: 60 })),
+    ).toEqual(decided(admitted(waiting, activeUntilAt(T0))));
+  });
+
+  it('spreads the rate over the minute: 60 a minute admits one a second, never a burst', () => {
+    const waiting = Array.from({ length: 200 }, (_, i) => entry(i + 1));
+    let state = fold(admissionDecider, [rateSet(60, T0)]);
+    const perStep: number[] = [];
+    // Ticks every 250 ms for a simulated minute.
+    for (let now = T0; now < T0 + MINUTE; now += 250) {
+      const events = admissionDecider.decide(admitNext(now, waiting, { capacity: 1_000 }), state);
+      perStep.push(events.reduce((n, e) => n + (e.type === 'QueueAdmitted' ? e.data.entries.length : 0), 0));
+      state = events.reduce(admissionDecider.evolve, state);
+    }
+    const total = perStep.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(54);
+    expect(total).toBeLessThanOrEqual(66);
+    expect(Math.max(...perStep)).toBe(1);
+    // One a second: each second of the minute gets exactly one admission.
+    const perSecond = Array.from({ length: 60 }, (_, s) => perStep.slice(s * 4, s * 4 + 4).reduce((a, b) => a + b, 0));
+    expect(perSecond).toEqual(Array(60).fill(1));
   });
 });

@@ -6,6 +6,7 @@ import { Clock } from '../../shared/clock';
 import { handleCommand } from '../../shared/command-handler';
 import { Lease } from '../../shared/lease';
 import { metadataAt } from '../../shared/metadata';
+import { concertState } from '../catalog/concert-catalog';
 import { AdmissionState, AdmitNext, activeEntries, admissionDecider, admissionStream } from './admission.decider';
 import { ADMISSION_CHECKPOINT } from './queue-places';
 import { WAITING_LINE_EVENTS, WaitingLines } from './waiting-lines';
@@ -124,6 +125,7 @@ export class AdmissionProcess {
     const ledger =
       this.store.cached<AdmissionState>(stream) ?? (await this.store.load<AdmissionState>(stream, admissionDecider));
     lines.keepCompleted(concertId, new Set(activeEntries(ledger.state, now, new Set()).map((e) => e.entryId)));
+    const concert = (await concertState(this.store, concertId)).created;
     const command: AdmitNext = {
       type: 'AdmitNext',
       data: {
@@ -132,6 +134,7 @@ export class AdmissionProcess {
         completedEntryIds: lines.completed(concertId),
         capacity,
         activeTtlSeconds,
+        ...(concert?.admitPerMinute !== undefined ? { admitPerMinute: concert.admitPerMinute } : {}),
       },
       metadata: metadataAt(now),
     };

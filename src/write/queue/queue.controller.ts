@@ -27,7 +27,7 @@ export class QueueController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const concertId = parseId(rawConcertId, 'concertId');
-    const { entryId, created, position, place }: JoinAnswer = await this.commands.execute(
+    const { entryId, created, position, place, paused, admitPerMinute }: JoinAnswer = await this.commands.execute(
       new JoinQueueCommand(concertId, userId),
     );
     markPosition(reply, position);
@@ -35,11 +35,13 @@ export class QueueController {
     // The place comes from the write side's own index of the line, not from a read model.
     const view = place.admitted
       ? { status: 'ACTIVE', etaSeconds: 0 }
-      : {
-          status: 'WAITING',
-          position: place.position,
-          etaSeconds: etaSeconds(place.position, place.admittedLastMinute, this.config),
-        };
+      : paused
+        ? { status: 'PAUSED', position: place.position, etaSeconds: null }
+        : {
+            status: 'WAITING',
+            position: place.position,
+            etaSeconds: etaSeconds(place.position, place.admittedLastMinute, this.config, admitPerMinute),
+          };
     return { queueToken: this.tokens.signQueue({ userId, concertId, entryId }), ...view };
   }
 }

@@ -11,6 +11,7 @@ export type NewConcert = {
   schedules: { startsAt: string; seats: { seatNo: number; price: number }[] }[];
   maxSeatsPerUser?: number;
   refundCutoffHours?: number;
+  admitPerMinute?: number;
 };
 export type CreatedConcert = { concertId: string; schedules: { scheduleId: string; seatIds: string[] }[] };
 
@@ -39,6 +40,7 @@ export class CreateConcertHandler implements ICommandHandler<CreateConcertComman
         schedules: concert.schedules.map((s) => ({ ...s, scheduleId: crypto.randomUUID() })),
         maxSeatsPerUser: concert.maxSeatsPerUser,
         refundCutoffHours: concert.refundCutoffHours,
+        ...(concert.admitPerMinute !== undefined ? { admitPerMinute: concert.admitPerMinute } : {}),
       },
       metadata: metadataAt(this.clock.now()),
     };

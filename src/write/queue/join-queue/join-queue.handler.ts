@@ -6,12 +6,20 @@ import { handleCommand } from '../../../shared/command-handler';
 import { DomainError } from '../../../shared/domain-error';
 import { metadataAt } from '../../../shared/metadata';
 import { concertState } from '../../catalog/concert-catalog';
-import { AdmissionState, admissionDecider, admissionStream } from '../admission.decider';
+import { AdmissionState, admissionDecider, admissionStream, admitPerMinuteOf } from '../admission.decider';
 import { expiredEntryIds } from '../queue-access';
 import { QueueEntryState, queueEntryDecider, queueEntryStream } from '../queue-entry.decider';
 import { Place, QueuePlaces } from '../queue-places';
 
-export type JoinAnswer = { entryId: string; created: boolean; position: number; place: Place };
+export type JoinAnswer = {
+  entryId: string;
+  created: boolean;
+  position: number;
+  place: Place;
+  /** Admission is paused by an admin: a waiting entry answers PAUSED. */
+  paused: boolean;
+  admitPerMinute: number | undefined;
+};
 
 export class JoinQueueCommand extends Command<JoinAnswer> {
   constructor(
@@ -31,8 +39,8 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
   ) {}
 
   async execute({ concertId, userId }: JoinQueueCommand): Promise<JoinAnswer> {
-    if (!(await concertState(this.store, concertId)).created)
-      throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
+    const concert = (await concertState(this.store, concertId)).created;
+    if (!concert) throw new DomainError('CONCERT_NOT_FOUND', `concert ${concertId} not found`);
     const now = this.clock.now();
     const stream = queueEntryStream(concertId, userId);
     const entry = this.store.cached<QueueEntryState>(stream) ?? (await this.store.load(stream, queueEntryDecider));
@@ -62,7 +70,14 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
       this.store.cached<AdmissionState>(admissionStream(concertId)) ??
       (await this.store.load<AdmissionState>(admissionStream(concertId), admissionDecider));
     const place = await this.places.placeOf(concertId, joinedPosition, ledger.state.servedUpTo, now.getTime());
-    return { entryId: state.current!.entryId, created, position: position ?? joinedPosition, place };
+    return {
+      entryId: state.current!.entryId,
+      created,
+      position: position ?? joinedPosition,
+      place,
+      paused: ledger.state.paused,
+      admitPerMinute: admitPerMinuteOf(ledger.state, concert.admitPerMinute),
+    };
   }
 
   /** Where the user's live entry joined: its stream's last QueueJoined. */
