@@ -95,7 +95,9 @@ describe('access tokens mean what they say (issue 12, item 3)', () => {
         expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       }
       const usernameReads = readStream.mock.calls.filter(([streamId]) => streamId.startsWith('Username-'));
-      expect(usernameReads).toHaveLength(1);
+      // The write side's log follower usually learns of the signup first (then no read at all); 25 requests
+      // must never mean more than the one read of a user not seen yet.
+      expect(usernameReads.length).toBeLessThanOrEqual(1);
     } finally {
       readStream.mockRestore();
     }
