@@ -492,6 +492,25 @@ export function documentReadsContract(name: string, makeFixture: () => Promise<D
       expect(await reads.reservation('r6', LATER)).not.toHaveProperty('paymentId');
     });
 
+    it('shows a refund: the reservation REFUNDED, its sold seats AVAILABLE again, the wallet credited', async () => {
+      const refund = { refundId: 'f1', amount: 300 };
+      const refunded = log(
+        ...LOG.map(asEvent),
+        reservationEvent('RefundRequested', 'r1', { ...refund, userId: 'u1', paymentId: 'pay1' }),
+        walletEvent('WalletRefunded', 'u1', 300, 1000),
+        seatReleased(A1(1), 'r1', 'refunded'),
+        seatReleased(A1(2), 'r1', 'refunded'),
+        reservationEvent('ReservationRefunded', 'r1', refund),
+      );
+      await sink.apply(refunded.slice(0, LOG.length + 1));
+      expect(await reads.reservation('r1', NOW)).toStrictEqual(reservation('r1', 'PAID', R1, 'pay1'));
+      await sink.apply(refunded.slice(LOG.length + 1));
+      expect(await reads.reservation('r1', NOW)).toStrictEqual(reservation('r1', 'REFUNDED', R1, 'pay1'));
+      expect(await reads.walletBalance('u1')).toBe(1000);
+      const seats = await statuses(reads, 'a1', NOW);
+      expect([seats[A1(1)], seats[A1(2)]]).toStrictEqual(['AVAILABLE', 'AVAILABLE']);
+    });
+
     it('answers each wallet with the balance its last event carried', async () => {
       const events = log(
         walletEvent('WalletCharged', 'u1', 500, 500),
