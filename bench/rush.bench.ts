@@ -21,28 +21,22 @@
  * KAFKA_BROKERS is set (a topic of its own). Progress goes to stderr, figures
  * to stdout, ending with one JSON line.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Command, InvalidArgumentError } from 'commander';
 import type { AppConfig } from '../src/config';
-import type { RecordedEvent } from '../src/event-store/event-store.port';
-import { EventStoreConfig, openEventStore } from '../src/event-store/open-event-store';
-import { EVENT_UPCASTERS } from '../src/event-store/upcasting/event-upcasters';
+import { EventStoreConfig } from '../src/event-store/open-event-store';
 import { TokenService } from '../src/http/auth/token.service';
-import { QueueJoined, queueEntryStream } from '../src/write/queue/queue-entry.decider';
-import type { UserRegistered } from '../src/write/users/user.decider';
-import { hashPassword } from '../src/write/users/password';
-import { usernameStream } from '../src/write/users/user.decider';
 import { Client } from '../test/support/client';
+import { importJoins, seedUsers } from './import-per-user';
 import { Service, launchService, productionServices, progress } from './service';
 
 const PORT = Number(process.env.BENCH_PORT ?? 3903);
 const ADMIN_KEY = process.env.ADMIN_KEY ?? 'bench-admin-key-123456';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef';
-const IMPORT_PAGE = 10_000;
 /** Users whose place is checked after the restart (the first waiting, the last, and some between). */
 const KNOWN_USERS = 8;
 const RESTART_TIMEOUT_MS = 300_000;
@@ -123,92 +117,6 @@ function uptime(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-}
-
-/**
- * Appends one event per user to the log with the service stopped, a page at
- * a time: `eventAt(i, position)` makes user i's event at that log position.
- */
-async function importPerUser(
-  users: Users,
-  eventStore: EventStoreConfig,
-  what: string,
-  eventAt: (i: number, position: number) => RecordedEvent,
-  options: { emptyStore?: boolean } = {},
-): Promise<number> {
-  const started = Date.now();
-  const store = await openEventStore(eventStore);
-  try {
-    let head = await store.headPosition();
-    if (options.emptyStore && head !== 0) throw new Error(`the event store is not empty (head ${head})`);
-    for (let from = 0; from < users.count; from += IMPORT_PAGE) {
-      const page: RecordedEvent[] = [];
-      for (let i = from; i < Math.min(users.count, from + IMPORT_PAGE); i += 1) {
-        page.push(eventAt(i, head + page.length + 1));
-      }
-      head = await store.importEvents(head, page);
-      if ((from / IMPORT_PAGE) % 20 === 0 || from + IMPORT_PAGE >= users.count) {
-        progress(`imported ${Math.min(users.count, from + IMPORT_PAGE).toLocaleString('en')} ${what}`);
-      }
-    }
-  } finally {
-    await store.close();
-  }
-  return (Date.now() - started) / 1000;
-}
-
-/** Writes the N sign-up events into the (empty) event store, page by page, without the service. */
-async function seedUsers(users: Users, eventStore: EventStoreConfig): Promise<number> {
-  const passwordHash = await hashPassword('correct horse battery');
-  const recordedAt = new Date();
-  const metadata = EVENT_UPCASTERS.stamp('UserRegistered', { correlationId: `bench-rush-${randomUUID()}` });
-  return importPerUser(
-    users,
-    eventStore,
-    'users',
-    (i, position) => {
-      const username = users.username(i);
-      const data: UserRegistered['data'] = { userId: users.userId(i), username, passwordHash };
-      return {
-        id: randomUUID(),
-        streamId: usernameStream(username),
-        revision: 0,
-        position,
-        type: 'UserRegistered',
-        data,
-        metadata,
-        recordedAt,
-      };
-    },
-    { emptyStore: true },
-  );
-}
-
-/**
- * The joins as the service would have written them (one QueueJoined per
- * user, in user order), appended to the log while the service is stopped,
- * and the queue tokens it would have answered.
- */
-async function importJoins(users: Users, concertId: string, eventStore: EventStoreConfig): Promise<number> {
-  const tokens = new TokenService({ jwtSecret: JWT_SECRET, accessTokenTtlSeconds: 3600 } as AppConfig);
-  const recordedAt = new Date();
-  const metadata = EVENT_UPCASTERS.stamp('QueueJoined', { correlationId: `bench-rush-${randomUUID()}` });
-  return importPerUser(users, eventStore, 'joins', (i, position) => {
-    const userId = users.userId(i);
-    const entryId = randomUUID();
-    const data: QueueJoined['data'] = { entryId, concertId, userId };
-    users.queueTokens[i] = tokens.signQueue({ userId, concertId, entryId });
-    return {
-      id: randomUUID(),
-      streamId: queueEntryStream(concertId, userId),
-      revision: 0,
-      position,
-      type: 'QueueJoined',
-      data,
-      metadata,
-      recordedAt,
-    };
-  });
 }
 
 function signAccessTokens(users: Users): number {
@@ -448,7 +356,8 @@ async function main(): Promise<void> {
       );
     } else {
       await service.stop();
-      summary.importJoinsSeconds = await importJoins(users, concert.concertId, eventStore);
+      const tokens = new TokenService({ jwtSecret: JWT_SECRET, accessTokenTtlSeconds: 3600 } as AppConfig);
+      summary.importJoinsSeconds = await importJoins(users, concert.concertId, eventStore, tokens, users.queueTokens);
       progress('starting the service on the imported joins');
       const started = Date.now();
       service = start();

@@ -1,12 +1,14 @@
 /**
- * Runs `work` when poked, at most once per `intervalMs`: the first poke after
- * a quiet interval runs at once, the pokes that arrive within the interval
- * after a run become one run at its end. A run still under way when the next
- * is due is waited for, so runs never overlap and the last poke is always
- * followed by a run that started after it.
+ * Runs `work` when poked, so that it delivers at most once per `intervalMs`:
+ * whoever delivers (sends an event) says so with `delivered()`. A poke
+ * within the interval after a delivery waits for its end, and every poke
+ * that arrives meanwhile joins that one run; a poke after a run that
+ * delivered nothing (the status had not changed) runs at once, so a re-read
+ * that changes nothing never delays the next real change. Runs never
+ * overlap, and the last poke is always followed by a run that started after it.
  */
 export class Coalescer {
-  private lastRunAt = Number.NEGATIVE_INFINITY;
+  private deliveredAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private pending = false;
@@ -25,6 +27,11 @@ export class Coalescer {
     this.schedule();
   }
 
+  /** Something was delivered (by `work`, or the opening event): the interval starts now. */
+  delivered(): void {
+    this.deliveredAt = this.now();
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
@@ -32,7 +39,7 @@ export class Coalescer {
   }
 
   private schedule(): void {
-    const wait = this.lastRunAt + this.intervalMs - this.now();
+    const wait = this.deliveredAt + this.intervalMs - this.now();
     if (wait <= 0) void this.run();
     else this.timer = setTimeout(() => void this.run(), wait);
   }
@@ -41,7 +48,6 @@ export class Coalescer {
     this.timer = undefined;
     if (this.closed || !this.pending) return;
     this.pending = false;
-    this.lastRunAt = this.now();
     this.running = this.work().catch(() => undefined);
     await this.running;
     this.running = undefined;

@@ -1,6 +1,8 @@
 import { Coalescer } from './coalescer';
 import { SSE_HEARTBEAT, bodyDigest, eventId, sseEvent } from './sse-format';
 
+const RETRY_MS = 1_000;
+
 /** What a stream writes to: the hijacked reply's socket response. */
 export type StreamSink = { write(chunk: string): unknown; end(): void };
 
@@ -9,8 +11,8 @@ export type ReadStatus = () => Promise<{ body: unknown; position: number }>;
 
 /**
  * One client's open event stream: on every poke it reads the status again
- * (at most once a second, see Coalescer) and sends it only when the body
- * differs from the last one sent. A read that fails (the store is down) is
+ * and sends it only when the body differs from the last one sent, one event
+ * a second at most (see Coalescer). A read that fails (the store is down) is
  * tried again a second later; the stream stays open meanwhile.
  */
 export class StatusStream {
@@ -30,12 +32,14 @@ export class StatusStream {
     this.coalescer = new Coalescer(() => this.refresh(), intervalMs, now);
   }
 
-  /** Sends `body` now if the client does not have it yet (the opening status). */
-  send(body: unknown, position: number): void {
+  /** Sends `body` now if the client does not have it yet (the opening status); true when it did. */
+  send(body: unknown, position: number): boolean {
     const digest = bodyDigest(body);
-    if (this.closed || digest === this.sentDigest) return;
+    if (this.closed || digest === this.sentDigest) return false;
     this.sentDigest = digest;
     this.sink.write(sseEvent(eventId(position, digest), body));
+    this.coalescer.delivered();
+    return true;
   }
 
   /** Something that may change this status happened: read it again soon. */
@@ -61,7 +65,8 @@ export class StatusStream {
       const { body, position } = await this.read();
       this.send(body, position);
     } catch {
-      this.poke();
+      // Tried again after a pause, not at once: the store is down or behind.
+      setTimeout(() => this.poke(), RETRY_MS).unref();
     }
   }
 }
