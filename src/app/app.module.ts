@@ -16,6 +16,8 @@ import { GetReservationHandler, ReservationQueriesController } from '../read/res
 import { GetWalletHandler, WalletQueriesController } from '../read/wallet/wallet.queries';
 import { CatalogController } from '../write/catalog/catalog.controller';
 import { CreateConcertHandler } from '../write/catalog/create-concert/create-concert.handler';
+import { OnSaleController } from '../write/catalog/on-sale.controller';
+import { RescheduleOnSaleHandler } from '../write/catalog/reschedule-on-sale/reschedule-on-sale.handler';
 import { PayReservationHandler } from '../write/payments/pay/pay-reservation.handler';
 import { PaymentsController } from '../write/payments/payments.controller';
 import { RefundReservationHandler } from '../write/payments/refund/refund-reservation.handler';
@@ -41,6 +43,7 @@ const commandHandlers = [
   SignUpHandler,
   LogInHandler,
   CreateConcertHandler,
+  RescheduleOnSaleHandler,
   JoinQueueHandler,
   ControlAdmissionHandler,
   HoldSeatsHandler,
@@ -75,6 +78,7 @@ export class AppModule {
       controllers: [
         UsersController,
         CatalogController,
+        OnSaleController,
         CatalogQueriesController,
         QueueController,
         AdmissionControlsController,

@@ -1,5 +1,6 @@
-import type { ConcertCreated } from '../write/catalog/concert.decider';
-import type { AdmissionRateSet, QueueAdmitted } from '../write/queue/admission.decider';
+import { isPreQueueSeed, preQueueOrder, preQueueRanks } from '../shared/pre-queue-order';
+import type { ConcertCreated, ConcertOnSaleRescheduled } from '../write/catalog/concert.decider';
+import type { AdmissionRateSet, QueueAdmitted, QueueOpened } from '../write/queue/admission.decider';
 import type { QueueCompleted, QueueJoined } from '../write/queue/queue-entry.decider';
 import { Document, Projection, data } from './projection';
 import { QueueEntries } from './queue-entries';
@@ -30,6 +31,11 @@ export class QueueDoc implements Document {
   paused = false;
   /** The inflow rate in force (ETA), from the concert, then from the ledger; undefined is no limit. */
   admitPerMinute: number | undefined = undefined;
+  /** The scheduled opening (epoch ms); until QueueOpened, every waiting entry reads PRE_QUEUE. */
+  onSaleAt: number | undefined = undefined;
+  opened = false;
+  /** From the opening: the place in admission order (0-based) of each pre-queue row; later rows keep their own. */
+  preQueueRanks: Uint32Array | undefined = undefined;
   readonly entries = new QueueEntries();
 
   constructor(readonly concertId: string) {}
@@ -52,6 +58,16 @@ export class QueueDoc implements Document {
     };
   }
 
+  /** Where a row stands in admission order (0-based): admission takes them in this order, so it is a row's place. */
+  admissionIndex(row: number): number {
+    return this.preQueueRanks && row < this.preQueueRanks.length ? this.preQueueRanks[row] : row;
+  }
+
+  /** Waiting entries are in the pre-queue, with no place yet. */
+  get beforeOpening(): boolean {
+    return this.onSaleAt !== undefined && !this.opened;
+  }
+
   /** The user's entry ids, oldest first. */
   entriesOf(userId: string): string[] {
     return this.entries.entryIdsOf(userId);
@@ -66,13 +82,18 @@ export class QueueDoc implements Document {
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+/** An opening time as epoch ms; anything unparsable is no scheduled opening, in every store alike. */
+export const timeOf = (value: unknown): number | undefined => {
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+};
 /** A rate that is not a positive number is no limit, in every store alike. */
 export const rateOf = (value: unknown): number | undefined =>
   typeof value === 'number' && value > 0 ? value : undefined;
 
 export const queuesProjection: Projection<QueueDoc> = {
   name: 'queues',
-  version: 2,
+  version: 3,
   handles: [
     'QueueJoined',
     'QueueAdmitted',
@@ -81,6 +102,8 @@ export const queuesProjection: Projection<QueueDoc> = {
     'AdmissionPaused',
     'AdmissionResumed',
     'AdmissionRateSet',
+    'ConcertOnSaleRescheduled',
+    'QueueOpened',
   ],
   documentIds: (event) =>
     event.type === 'QueueCompleted'
@@ -112,6 +135,15 @@ export const queuesProjection: Projection<QueueDoc> = {
       if (row >= 0) doc.entries.complete(row);
     } else if (event.type === 'ConcertCreated') {
       doc.admitPerMinute = rateOf(data<ConcertCreated['data']>(event).admitPerMinute);
+      doc.onSaleAt = timeOf(data<ConcertCreated['data']>(event).onSaleAt);
+    } else if (event.type === 'ConcertOnSaleRescheduled') {
+      doc.onSaleAt = timeOf(data<ConcertOnSaleRescheduled['data']>(event).onSaleAt) ?? doc.onSaleAt;
+    } else if (event.type === 'QueueOpened') {
+      const { seed } = data<QueueOpened['data']>(event);
+      if (!isPreQueueSeed(seed)) throw new Error('QueueOpened without a valid seed');
+      // Every row so far joined before the opening: the pre-queue, shuffled as the admission leader shuffles it.
+      if (!doc.opened) doc.preQueueRanks = preQueueRanks(preQueueOrder(doc.entries.size, seed));
+      doc.opened = true;
     } else if (event.type === 'AdmissionRateSet') {
       doc.admitPerMinute = rateOf(data<AdmissionRateSet['data']>(event).admitPerMinute);
     } else if (event.type === 'AdmissionPaused' || event.type === 'AdmissionResumed') {
@@ -122,8 +154,8 @@ export const queuesProjection: Projection<QueueDoc> = {
 };
 
 export type QueueStatus = 'WAITING' | 'ACTIVE' | 'EXPIRED' | 'DONE';
-/** What a status read answers: a WAITING entry reads PAUSED while admission is paused. */
-export type QueueReadStatus = QueueStatus | 'PAUSED';
+/** What a status read answers: a WAITING entry reads PRE_QUEUE before the opening, PAUSED while admission is paused. */
+export type QueueReadStatus = QueueStatus | 'PAUSED' | 'PRE_QUEUE';
 
 export function queueEntryStatus(entry: Pick<QueueEntryDoc, 'activeUntil' | 'completed'>, now: number): QueueStatus {
   if (entry.completed) return 'DONE';

@@ -8,7 +8,10 @@ import {
   EventStoreAdmin,
   RecordedEvent,
 } from '../../src/event-store/event-store.port';
+import { EVENT_UPCASTERS } from '../../src/event-store/upcasting/event-upcasters';
 import { TokenService } from '../../src/http/auth/token.service';
+import { DUMMY_HASH } from '../../src/write/users/password';
+import { UserRegistered, usernameStream } from '../../src/write/users/user.decider';
 import { RunningApp, startApp } from './app';
 import { Client, Response, User } from './client';
 
@@ -197,6 +200,33 @@ export async function quickUsers(running: RunningApp, count: number, prefix = 'q
         });
         if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${JSON.stringify(signup.body)}`);
         const { userId } = signup.body as { userId: string };
+        return new User(running.client, userId, tokens.signAccess({ userId, username }).accessToken);
+      }),
+    );
+    users.push(...made);
+  }
+  return users;
+}
+
+/**
+ * `count` users signed up by writing their UserRegistered events straight
+ * to the store, with access tokens: for suites that need many users and not
+ * the signup's password hashing (16 MiB of scrypt each).
+ */
+export async function registeredUsers(running: RunningApp, count: number, prefix = 'r'): Promise<User[]> {
+  const store = eventStoreOf(running);
+  const tokens = running.app.get(TokenService);
+  const tag = Math.random().toString(36).slice(2, 8);
+  const users: User[] = [];
+  for (let i = 0; i < count; i += 50) {
+    const made = await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
+        const username = `${prefix}${i + j}_${tag}`;
+        const userId = crypto.randomUUID();
+        const data: UserRegistered['data'] = { userId, username, passwordHash: DUMMY_HASH };
+        const metadata = EVENT_UPCASTERS.stamp('UserRegistered', { correlationId: `seed-${tag}` });
+        const event = { id: crypto.randomUUID(), type: 'UserRegistered', data, metadata };
+        await store.append(usernameStream(username), [event], 'no_stream');
         return new User(running.client, userId, tokens.signAccess({ userId, username }).accessToken);
       }),
     );

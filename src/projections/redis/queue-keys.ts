@@ -7,12 +7,14 @@ export const DEFAULT_KEY_PREFIX = 'rt:';
  *
  *   <prefix>q:checkpoint                    global position of the last applied batch
  *   <prefix>q:version                       version of the sink that wrote these keys
- *   <prefix>q:{c}:waiting        zset       WAITING entry ids by join position
+ *   <prefix>q:{c}:waiting        zset       WAITING entry ids by admission order (join position, shuffled
+ *                                           among the pre-queue at the opening)
  *   <prefix>q:{c}:active         zset       admitted, not completed, by activeUntil (ms)
  *   <prefix>q:{c}:e:<entryId>    hash       u userId, a activeUntil, d completed, p last applied position
  *   <prefix>q:{c}:admissions     zset       "<position>:<n>" per admitted entry by recordedAt (ms), last minute only
  *   <prefix>q:{c}:admissions:p   string     position of the last admission applied to that zset
- *   <prefix>q:{c}:meta           hash       paused 1 while paused, rate admitPerMinute, p last applied position
+ *   <prefix>q:{c}:meta           hash       paused 1 while paused, rate admitPerMinute, opens onSaleAt (ms),
+ *                                           opened 1 from QueueOpened, p last applied position
  *
  * The apply script builds the same names from `concertRoot` (see queue-scripts.ts).
  */

@@ -18,6 +18,7 @@ export const READ_QUEUE_ENTRY = 'rtReadQueueEntry';
  *   ["a", position, concertId, recordedAtMs, activeUntilMs, [entryId, ...]]
  *   ["c", position, concertId, entryId]
  *   ["m", position, concertId, [field, value, ...]]   concert settings ('' deletes the field)
+ *   ["o", position, concertId, seed]                  the scheduled opening (QueueOpened)
  *
  * Every entry hash keeps the position it last applied (p), every concert the
  * position of its last admission (admissions:p); an event at or below it is
@@ -93,6 +94,27 @@ for i = 1, #events do
       end
       redis.call('HSET', key, 'p', pos)
     end
+  elseif kind == 'o' then
+    local key = concert .. 'meta'
+    if not redis.call('HGET', key, 'opened') then
+      -- Nobody is admitted before the opening, so every waiting entry is the pre-queue, in join order.
+      -- preQueueOrder (pre-queue-order.ts) step by step: the same doubles give the same order.
+      local pre = redis.call('ZRANGE', concert .. 'waiting', 0, -1, 'WITHSCORES')
+      local n = #pre / 2
+      local order = {}
+      for i = 1, n do order[i] = i - 1 end
+      local x, M = ev[4], 2147483647
+      for i = n - 1, 1, -1 do
+        x = math.fmod(x * 48271, M)
+        local j = math.floor(((x - 1) / (M - 1)) * (i + 1))
+        order[i + 1], order[j + 1] = order[j + 1], order[i + 1]
+      end
+      -- The entry admitted r-th takes the r-th join's score: later joins still queue behind the lot.
+      for r = 0, n - 1 do
+        redis.call('ZADD', concert .. 'waiting', pre[2 * r + 2], pre[2 * order[r + 1] + 1])
+      end
+      redis.call('HSET', key, 'opened', 1)
+    end
   end
 end
 
@@ -105,8 +127,9 @@ return 0
 /**
  * KEYS: the entry hash, the concert's waiting and admissions zsets, its settings hash.
  * ARGV[1] entry id, ARGV[2] now (ms), ARGV[3] '(' .. now - 60 s (exclusive bound).
- * Returns nil for an unknown entry, else [userId, status, position, admittedLastMinute, admitPerMinute]:
- * status indexes QUEUE_STATUSES, position is 0 unless WAITING or PAUSED, admitPerMinute 0 for no limit.
+ * Returns nil for an unknown entry, else [userId, status, position, admittedLastMinute, admitPerMinute, opensAt]:
+ * status indexes QUEUE_STATUSES, position is 0 unless WAITING or PAUSED, admitPerMinute 0 for no limit,
+ * opensAt the scheduled opening (ms) while PRE_QUEUE, else 0.
  */
 export const READ_QUEUE_ENTRY_LUA = `
 local f = redis.call('HMGET', KEYS[1], 'u', 'a', 'd')
@@ -120,10 +143,15 @@ else
   local rank = redis.call('ZRANK', KEYS[2], ARGV[1])
   if rank then position = rank + 1 end
 end
-local meta = redis.call('HMGET', KEYS[4], 'paused', 'rate')
-if status == 0 and meta[1] then status = 4 end
+local meta = redis.call('HMGET', KEYS[4], 'paused', 'rate', 'opens', 'opened')
+local opensAt = 0
+if status == 0 and meta[3] and not meta[4] then
+  status, position, opensAt = 5, 0, tonumber(meta[3])
+elseif status == 0 and meta[1] then
+  status = 4
+end
 local rate = tonumber(meta[2]) or 0
-return {f[1], status, position, redis.call('ZCOUNT', KEYS[3], ARGV[3], '+inf'), rate}
+return {f[1], status, position, redis.call('ZCOUNT', KEYS[3], ARGV[3], '+inf'), rate, opensAt}
 `;
 
-export const QUEUE_STATUSES = ['WAITING', 'ACTIVE', 'EXPIRED', 'DONE', 'PAUSED'] as const;
+export const QUEUE_STATUSES = ['WAITING', 'ACTIVE', 'EXPIRED', 'DONE', 'PAUSED', 'PRE_QUEUE'] as const;

@@ -1,10 +1,11 @@
 import type Redis from 'ioredis';
 import { RecordedEvent } from '../../event-store/event-store.port';
-import type { ConcertCreated } from '../../write/catalog/concert.decider';
-import type { AdmissionRateSet, QueueAdmitted } from '../../write/queue/admission.decider';
+import { isPreQueueSeed } from '../../shared/pre-queue-order';
+import type { ConcertCreated, ConcertOnSaleRescheduled } from '../../write/catalog/concert.decider';
+import type { AdmissionRateSet, QueueAdmitted, QueueOpened } from '../../write/queue/admission.decider';
 import type { QueueCompleted, QueueJoined } from '../../write/queue/queue-entry.decider';
 import { ProjectionSink } from '../projection-sink';
-import { queuesProjection, rateOf } from '../queue.projection';
+import { queuesProjection, rateOf, timeOf } from '../queue.projection';
 import { storeVersion } from '../rebuild/store-version';
 import { QueueKeys } from './queue-keys';
 import { APPLY_QUEUE_EVENTS, APPLY_QUEUE_EVENTS_LUA } from './queue-scripts';
@@ -15,7 +16,7 @@ type Encoded = (string | number | string[])[];
 
 const SCAN_COUNT = 1_000;
 /** How the keys are laid out (queue-keys.ts and the Lua script); the queue projection's version comes on top. */
-const LAYOUT = 2;
+const LAYOUT = 3;
 
 /**
  * The queue read model in Redis (see queue-keys.ts for the layout). A batch
@@ -25,7 +26,7 @@ const LAYOUT = 2;
 export class RedisQueueSink implements ProjectionSink {
   readonly name = 'redis-queues';
   /**
-   * The layout and the queue projection's version (`2 queues@2`): the Lua
+   * The layout and the queue projection's version (`3 queues@3`): the Lua
    * script is this store's form of that projection, so bumping the
    * projection's version rebuilds these keys blue/green too.
    */
@@ -120,6 +121,10 @@ function encodeQueueEvent(event: RecordedEvent): Encoded | undefined {
     const { entryId } = (event.data ?? {}) as Partial<QueueCompleted['data']>;
     return isString(entryId) ? ['c', event.position, concertId, entryId] : undefined;
   }
+  if (event.type === 'QueueOpened') {
+    const { seed } = (event.data ?? {}) as Partial<QueueOpened['data']>;
+    return isPreQueueSeed(seed) ? ['o', event.position, concertId, seed] : undefined;
+  }
   const settings = settingsOf(event);
   return settings ? ['m', event.position, concertId, settings] : undefined;
 }
@@ -127,9 +132,17 @@ function encodeQueueEvent(event: RecordedEvent): Encoded | undefined {
 /** The concert settings an event sets, as the in-memory projection reads them ('' deletes a field). */
 function settingsOf(event: RecordedEvent): string[] | undefined {
   const rate = (value: unknown) => String(rateOf(value) ?? '');
+  const time = (value: unknown) => String(timeOf(value) ?? '');
   switch (event.type) {
-    case 'ConcertCreated':
-      return ['rate', rate((event.data as Partial<ConcertCreated['data']>)?.admitPerMinute)];
+    case 'ConcertCreated': {
+      const created = event.data as Partial<ConcertCreated['data']> | undefined;
+      return ['rate', rate(created?.admitPerMinute), 'opens', time(created?.onSaleAt)];
+    }
+    case 'ConcertOnSaleRescheduled': {
+      // An unparsable time keeps the opening in force, as in memory.
+      const opens = time((event.data as Partial<ConcertOnSaleRescheduled['data']> | undefined)?.onSaleAt);
+      return opens === '' ? [] : ['opens', opens];
+    }
     case 'AdmissionRateSet':
       return ['rate', rate((event.data as Partial<AdmissionRateSet['data']>)?.admitPerMinute)];
     case 'AdmissionPaused':

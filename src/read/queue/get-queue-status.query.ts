@@ -35,6 +35,6 @@ export class GetQueueStatusHandler implements IQueryHandler<GetQueueStatus> {
     if (!found.value || found.value.userId !== token.userId) {
       throw new DomainError('INVALID_QUEUE_TOKEN', 'queue token is not known');
     }
-    return { value: queueView(found.value, this.config), staleMs: found.staleMs };
+    return { value: queueView(found.value, this.config, now), staleMs: found.staleMs };
   }
 }

@@ -3,10 +3,13 @@ import type { QueueReadStatus } from '../../projections/queue.projection';
 import { etaSeconds } from '../../shared/queue-eta';
 import type { QueueEntryRead } from '../stores/read-store.port';
 
-/** etaSeconds is null while PAUSED: nobody knows when admission resumes. */
+/** etaSeconds is null while PAUSED (nobody knows when admission resumes); PRE_QUEUE counts to the opening. */
 export type QueueStatusView = { status: QueueReadStatus; position?: number; etaSeconds: number | null };
 
-export function queueView(entry: QueueEntryRead, config: AppConfig): QueueStatusView {
+export function queueView(entry: QueueEntryRead, config: AppConfig, now: number): QueueStatusView {
+  if (entry.status === 'PRE_QUEUE') {
+    return { status: entry.status, etaSeconds: Math.max(0, Math.ceil(((entry.opensAt ?? now) - now) / 1000)) };
+  }
   if (entry.position === undefined) return { status: entry.status, etaSeconds: 0 };
   if (entry.status === 'PAUSED') return { status: entry.status, position: entry.position, etaSeconds: null };
   if (entry.status !== 'WAITING') return { status: entry.status, etaSeconds: 0 };

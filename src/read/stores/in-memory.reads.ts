@@ -25,10 +25,14 @@ export class InMemoryQueueReads implements QueueReads {
     if (!queue || row < 0) return undefined;
     const status = queueRowStatus(queue.entries, row, now);
     const admittedLastMinute = queue.admittedSince(now - MINUTE_MS);
-    // Admission is FIFO, so the admitted entries are a prefix of the join order.
-    const position = status === 'WAITING' ? row + 1 - queue.admitted : undefined;
+    const userId = queue.entries.userId(row);
+    if (status === 'WAITING' && queue.beforeOpening) {
+      return { userId, status: 'PRE_QUEUE', admittedLastMinute, opensAt: queue.onSaleAt };
+    }
+    // Admission follows admission order, so the admitted entries are a prefix of it.
+    const position = status === 'WAITING' ? queue.admissionIndex(row) + 1 - queue.admitted : undefined;
     return {
-      userId: queue.entries.userId(row),
+      userId,
       status: status === 'WAITING' && queue.paused ? 'PAUSED' : status,
       ...(position !== undefined ? { position } : {}),
       admittedLastMinute,

@@ -1,6 +1,7 @@
 import { RecordedEvent } from '../../event-store/event-store.port';
 import { ProjectionSink } from '../../projections/projection-sink';
 import { MINUTE, SECOND, T0, mulberry32, redeliveries } from '../../shared/given-when-then';
+import { preQueueOrder } from '../../shared/pre-queue-order';
 import { QueueEntryRead, QueueReads } from './read-store.port';
 
 export type QueueReadsFixture = {
@@ -67,8 +68,22 @@ export class QueueLog {
   }
 
   /** A concert created with these settings (its seats do not matter to the queue). */
-  concert(concertId: string, settings: { admitPerMinute?: number } = {}): this {
+  concert(concertId: string, settings: { admitPerMinute?: number; onSaleAt?: string } = {}): this {
     return this.add(`Concert-${concertId}`, 'ConcertCreated', { concertId, title: 't', schedules: [], ...settings });
+  }
+
+  /** The admin moved the concert's opening. */
+  reschedule(concertId: string, onSaleAt: string): this {
+    return this.add(`Concert-${concertId}`, 'ConcertOnSaleRescheduled', { concertId, onSaleAt });
+  }
+
+  /** The admission leader opened the sale, fixing the pre-queue's order with `seed`. */
+  open(concertId: string, seed: number): this {
+    return this.add(`QueueAdmission-${concertId}`, 'QueueOpened', {
+      concertId,
+      seed,
+      openedAt: new Date(this.clock).toISOString(),
+    });
   }
 
   /** An event the queue read model must ignore, even though its data looks like a queue event's. */
@@ -465,6 +480,65 @@ export function queueReadsContract(
       log.control('c1', 'AdmissionRateSet', { admitPerMinute: null });
       await sink.apply(log.events.slice(applied + 1));
       expect(await reads.entry('c1', 'e1', T0)).not.toHaveProperty('admitPerMinute');
+    });
+
+    describe('a scheduled opening', () => {
+      const OPENS = T0 + 10 * MINUTE;
+      const SEED = 424_242;
+      const ids = Array.from({ length: 40 }, (_, i) => `e${String(i).padStart(2, '0')}`);
+      const preQueue = () => {
+        const log = new QueueLog().concert('c1', { onSaleAt: new Date(OPENS).toISOString() }).concert('c2');
+        for (const id of ids) log.join('c1', id);
+        return log.join('c2', 'f1');
+      };
+      const positions = (entryIds: readonly string[]) =>
+        Promise.all(entryIds.map(async (id) => (await reads.entry('c1', id, OPENS))?.position));
+
+      it('answers PRE_QUEUE with the opening time, and no place, to entries that joined before it', async () => {
+        const log = preQueue();
+        await sink.apply(log.events);
+        expect(await reads.entry('c1', 'e07', T0)).toStrictEqual({
+          userId: 'u-e07',
+          status: 'PRE_QUEUE',
+          admittedLastMinute: 0,
+          opensAt: OPENS,
+        });
+        expect(await reads.entry('c2', 'f1', T0)).toMatchObject({ status: 'WAITING', position: 1 });
+        const applied = log.events.length;
+        log.reschedule('c1', new Date(OPENS + MINUTE).toISOString());
+        await sink.apply(log.events.slice(applied));
+        expect(await reads.entry('c1', 'e07', T0)).toMatchObject({ status: 'PRE_QUEUE', opensAt: OPENS + MINUTE });
+      });
+
+      it('places the pre-queue in the order its seed gives, later joins behind it in join order', async () => {
+        const log = preQueue().open('c1', SEED).join('c1', 'late1').join('c1', 'late2');
+        await sink.apply(log.events);
+        const order = preQueueOrder(ids.length, SEED);
+        const expected = ids.map((_, joinIndex) => order.indexOf(joinIndex) + 1);
+        expect(await positions(ids)).toEqual(expected);
+        expect(await positions(['late1', 'late2'])).toEqual([ids.length + 1, ids.length + 2]);
+        // Admission takes them in that order, and the rest move up.
+        const firstThree = [0, 1, 2].map((rank) => ids[order[rank]]);
+        log.admit('c1', firstThree, UNTIL_1);
+        await sink.apply(log.events.slice(-1));
+        expect(await positions(ids)).toEqual(expected.map((p) => (p <= 3 ? undefined : p - 3)));
+        expect(await positions(['late2'])).toEqual([ids.length - 1]);
+      });
+
+      it('shuffles once, whatever the batches, re-deliveries and replays', async () => {
+        const events = preQueue()
+          .open('c1', SEED)
+          .join('c1', 'late1')
+          .open('c1', SEED + 1).events;
+        await applyAll(sink, split(events, 7, 5));
+        await applyAll(sink, split(events, 8, 3));
+        const once = await positions([...ids, 'late1']);
+        await sink.reset();
+        await sink.apply(events);
+        expect(await positions([...ids, 'late1'])).toEqual(once);
+        expect(new Set(once).size).toBe(ids.length + 1);
+        expect(once[once.length - 1]).toBe(ids.length + 1);
+      });
     });
 
     // Not declared at all for a store no second process can write to (a skipped test would fail CI).

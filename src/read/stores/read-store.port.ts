@@ -21,6 +21,8 @@ export type QueueEntryRead = {
   admittedLastMinute: number;
   /** The concert's inflow rate, when it has one (ETA estimate). */
   admitPerMinute?: number;
+  /** PRE_QUEUE only: the scheduled opening (epoch ms). */
+  opensAt?: number;
 };
 
 export interface QueueReads {

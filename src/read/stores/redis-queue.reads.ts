@@ -12,12 +12,20 @@ type ReadScript = (
   now: string,
   minuteAgo: string,
 ) => Promise<
-  [userId: string, status: number, position: number, admittedLastMinute: number, admitPerMinute: number] | null
+  | [
+      userId: string,
+      status: number,
+      position: number,
+      admittedLastMinute: number,
+      admitPerMinute: number,
+      opensAt: number,
+    ]
+  | null
 >;
 
 const MINUTE_MS = 60_000;
 
-/** Queue status from the Redis read model: one script call, five small values back. */
+/** Queue status from the Redis read model: one script call, six small values back. */
 export class RedisQueueReads implements QueueReads {
   private readonly keys: QueueKeys;
   private readonly readScript: ReadScript;
@@ -39,7 +47,8 @@ export class RedisQueueReads implements QueueReads {
       `(${now - MINUTE_MS}`,
     );
     if (!reply) return undefined;
-    const [userId, status, position, admittedLastMinute, admitPerMinute] = reply;
+    const [userId, status, position, admittedLastMinute, admitPerMinute, opensAt] = reply;
+    if (QUEUE_STATUSES[status] === 'PRE_QUEUE') return { userId, status: 'PRE_QUEUE', admittedLastMinute, opensAt };
     return {
       userId,
       status: QUEUE_STATUSES[status],

@@ -36,6 +36,8 @@ const createConcertBody = z.strictObject({
   refundCutoffHours: z.number().int().min(0).max(8_760).optional(),
   /** Most users admitted from the waiting room per minute (default: no limit). */
   admitPerMinute: z.number().int().min(1).max(MAX_ADMIT_PER_MINUTE).optional(),
+  /** When the sale opens; joins before it wait in a pre-queue that is shuffled at the opening. */
+  onSaleAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 @ApiTags('catalog')

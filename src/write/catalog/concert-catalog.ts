@@ -3,10 +3,14 @@ import { ConcertState, concertDecider, concertStream } from './concert.decider';
 
 export type ScheduleCatalog = { readonly scheduleId: string; readonly prices: ReadonlyMap<string, number> };
 
-// A concert's state never changes once created, so its seat index is built once per state.
+// A concert's schedules never change once created, so its seat index is built once per state.
 const schedulesByConcert = new WeakMap<ConcertState, ReadonlyMap<string, ScheduleCatalog>>();
 
-/** The concert's state, from the cache when there (it is immutable once created), else read from its stream. */
+/**
+ * The concert's state, from the cache when there, else read from its stream.
+ * Only its opening time changes after creation, and the log keeps the cached
+ * state current; the admission leader reads the stream before opening.
+ */
 export async function concertState(store: CachedEventStore, concertId: string): Promise<ConcertState> {
   const stream = concertStream(concertId);
   const cached = store.cached<ConcertState>(stream);

@@ -23,9 +23,13 @@ export type ConcertCreated = Event<
     refundCutoffHours?: number;
     /** The admission leader's inflow limit; absent: no limit (the ledger's AdmissionRateSet overrides it). */
     admitPerMinute?: number;
+    /** When the sale opens: joins before it wait in a pre-queue, shuffled at the opening (absent: open at once). */
+    onSaleAt?: string;
   }
 >;
-export type ConcertEvent = ConcertCreated;
+/** The opening moved, before it passed. */
+export type ConcertOnSaleRescheduled = Event<'ConcertOnSaleRescheduled', { concertId: string; onSaleAt: string }>;
+export type ConcertEvent = ConcertCreated | ConcertOnSaleRescheduled;
 
 export type CreateConcert = Command<
   'CreateConcert',
@@ -36,20 +40,24 @@ export type CreateConcert = Command<
     maxSeatsPerUser?: number;
     refundCutoffHours?: number;
     admitPerMinute?: number;
+    onSaleAt?: string;
   }
 >;
-export type ConcertCommand = CreateConcert;
+export type RescheduleOnSale = Command<'RescheduleOnSale', { concertId: string; onSaleAt: string }>;
+export type ConcertCommand = CreateConcert | RescheduleOnSale;
 
 export type ConcertState = { readonly created: ConcertCreated['data'] | undefined };
 
 export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent> = {
   initialState: () => ({ created: undefined }),
-  evolve: (_state, event) => {
+  evolve: (state, event) => {
     switch (event.type) {
       case 'ConcertCreated':
         return { created: event.data };
+      case 'ConcertOnSaleRescheduled':
+        return state.created ? { created: { ...state.created, onSaleAt: event.data.onSaleAt } } : state;
       default:
-        return assertNever(event.type);
+        return assertNever(event);
     }
   },
   decide: (command, state) => {
@@ -72,6 +80,8 @@ export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent>
         const refundCutoffHours = command.data.refundCutoffHours ?? DEFAULT_REFUND_CUTOFF_HOURS;
         const admission =
           command.data.admitPerMinute !== undefined ? { admitPerMinute: command.data.admitPerMinute } : {};
+        const opening =
+          command.data.onSaleAt !== undefined ? { onSaleAt: new Date(command.data.onSaleAt).toISOString() } : {};
         return [
           {
             type: 'ConcertCreated',
@@ -82,12 +92,31 @@ export const concertDecider: Decider<ConcertState, ConcertCommand, ConcertEvent>
               ...(maxSeatsPerUser === undefined ? {} : { maxSeatsPerUser }),
               refundCutoffHours,
               ...admission,
+              ...opening,
             },
           },
         ];
       }
+      case 'RescheduleOnSale': {
+        const { created } = state;
+        if (!created) return refuse('CONCERT_NOT_FOUND', `concert ${command.data.concertId} not found`);
+        const now = command.metadata.now.getTime();
+        // The opening is the admission leader's to act on once it is due: moving it then would reorder a line already shuffled.
+        if (!created.onSaleAt || Date.parse(created.onSaleAt) <= now) {
+          return refuse('ON_SALE_STARTED', `concert ${created.concertId} is already on sale`);
+        }
+        const onSaleAt = Date.parse(command.data.onSaleAt);
+        if (!(onSaleAt > now)) return refuse('VALIDATION_FAILED', 'onSaleAt must be in the future');
+        if (onSaleAt === Date.parse(created.onSaleAt)) return [];
+        return [
+          {
+            type: 'ConcertOnSaleRescheduled',
+            data: { concertId: created.concertId, onSaleAt: new Date(onSaleAt).toISOString() },
+          },
+        ];
+      }
       default:
-        return assertNever(command.type);
+        return assertNever(command);
     }
   },
 };

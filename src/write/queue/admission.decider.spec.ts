@@ -9,6 +9,7 @@ import {
 } from './admission.decider';
 
 const TTL_SECONDS = 600;
+const SEED = 12_345;
 const entry = (n: number): AdmittedEntry => ({ entryId: `e${n}`, userId: `u${n}`, joinedPosition: n * 10 });
 const candidates = (...ns: number[]) => ns.map(entry);
 
@@ -29,7 +30,9 @@ const admitNext = (
     capacity = 2,
     completed = [] as string[],
     admitPerMinute,
-  }: { capacity?: number; completed?: string[]; admitPerMinute?: number } = {},
+    onSaleAt,
+    seed = SEED,
+  }: { capacity?: number; completed?: string[]; admitPerMinute?: number; onSaleAt?: number; seed?: number } = {},
 ): AdmitNext => ({
   type: 'AdmitNext',
   data: {
@@ -38,7 +41,9 @@ const admitNext = (
     completedEntryIds: new Set(completed),
     capacity,
     activeTtlSeconds: TTL_SECONDS,
+    seed,
     ...(admitPerMinute !== undefined ? { admitPerMinute } : {}),
+    ...(onSaleAt !== undefined ? { onSaleAt: iso(onSaleAt) } : {}),
   },
   metadata: at(now),
 });
@@ -238,5 +243,58 @@ describe('admission controls', () => {
     // One a second: each second of the minute gets exactly one admission.
     const perSecond = Array.from({ length: 60 }, (_, s) => perStep.slice(s * 4, s * 4 + 4).reduce((a, b) => a + b, 0));
     expect(perSecond).toEqual(Array(60).fill(1));
+  });
+
+  describe('a scheduled opening', () => {
+    const OPENS = T0 + 10 * MINUTE;
+    const opened: AdmissionEvent = { type: 'QueueOpened', data: { concertId: 'c1', seed: SEED, openedAt: iso(OPENS) } };
+    // The pre-queue after the shuffle: e3 was given the first join's rank, e1 the second's.
+    const shuffled = [
+      { ...entry(3), rank: entry(1).joinedPosition },
+      { ...entry(1), rank: entry(2).joinedPosition },
+      { ...entry(2), rank: entry(3).joinedPosition },
+    ];
+
+    it('admits nobody before the opening, however many slots are free', () => {
+      expect(given(admissionDecider).when(admitNext(OPENS - 1, candidates(1, 2), { onSaleAt: OPENS }))).toEqual(
+        decided(),
+      );
+    });
+
+    it('opens at onSaleAt with the seed it is given, and admits nobody in the same decision', () => {
+      expect(given(admissionDecider).when(admitNext(OPENS, candidates(1, 2), { onSaleAt: OPENS }))).toEqual(
+        decided(opened),
+      );
+    });
+
+    it('opens only once', () => {
+      expect(fold(admissionDecider, [opened])).toMatchObject({ opened: true });
+      const after = given(admissionDecider, [opened]).when(admitNext(OPENS + SECOND, shuffled, { onSaleAt: OPENS }));
+      expect(after).toMatchObject({ events: [{ type: 'QueueAdmitted' }] });
+    });
+
+    it('admits the pre-queue in the order of its ranks, not of its joins, then counts it served by rank', () => {
+      const now = OPENS + SECOND;
+      const first = given(admissionDecider, [opened]).when(admitNext(now, shuffled, { onSaleAt: OPENS, capacity: 2 }));
+      expect(first).toEqual(decided(admitted(shuffled.slice(0, 2), activeUntilAt(now))));
+      const history = [opened, admitted(shuffled.slice(0, 2), activeUntilAt(now))];
+      expect(fold(admissionDecider, history).servedUpTo).toBe(entry(2).joinedPosition);
+      const next = given(admissionDecider, history).when(
+        admitNext(now, [...shuffled, entry(4)], { onSaleAt: OPENS, capacity: 4 }),
+      );
+      expect(next).toEqual(decided(admitted([shuffled[2], entry(4)], activeUntilAt(now))));
+    });
+
+    it('refuses a seed out of range rather than write an opening nobody can replay', () => {
+      expect(given(admissionDecider).when(admitNext(OPENS, [], { onSaleAt: OPENS, seed: 0 }))).toMatchObject(
+        refused('VALIDATION_FAILED'),
+      );
+    });
+
+    it('admits at once when the concert has no opening', () => {
+      expect(given(admissionDecider).when(admitNext(T0, candidates(1)))).toEqual(
+        decided(admitted(candidates(1), activeUntilAt(T0))),
+      );
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { Command, Decider, Event, assertNever } from '../../shared/decider';
 import { refuse } from '../../shared/domain-error';
+import { isPreQueueSeed } from '../../shared/pre-queue-order';
 import { RecentAdmission, rateAllowance, rememberAdmission } from './admission-rate';
 
 /**
@@ -11,7 +12,13 @@ import { RecentAdmission, rateAllowance, rememberAdmission } from './admission-r
  */
 export const admissionStream = (concertId: string) => `QueueAdmission-${concertId}`;
 
-export type AdmittedEntry = { entryId: string; userId: string; joinedPosition: number };
+/**
+ * `rank` orders admission: the join position, except for a pre-queue entry,
+ * which takes the join position of the entry whose place the opening's
+ * shuffle gave it (so the ranks of a line are its join positions, reordered).
+ */
+export type AdmittedEntry = { entryId: string; userId: string; joinedPosition: number; rank?: number };
+export const rankOf = (entry: AdmittedEntry): number => entry.rank ?? entry.joinedPosition;
 
 export type QueueAdmitted = Event<
   'QueueAdmitted',
@@ -30,7 +37,13 @@ export type AdmissionRateSet = Event<
   'AdmissionRateSet',
   { concertId: string; admitPerMinute: number | null; setAt: string }
 >;
-export type AdmissionEvent = QueueAdmitted | AdmissionPaused | AdmissionResumed | AdmissionRateSet;
+/**
+ * The scheduled opening: every QueueJoined of the concert before this event is
+ * the pre-queue, admitted first in the order `seed` gives it (preQueueOrder);
+ * later joins follow, FIFO.
+ */
+export type QueueOpened = Event<'QueueOpened', { concertId: string; seed: number; openedAt: string }>;
+export type AdmissionEvent = QueueAdmitted | AdmissionPaused | AdmissionResumed | AdmissionRateSet | QueueOpened;
 
 export const MAX_ADMIT_PER_MINUTE = 1_000_000;
 
@@ -46,6 +59,10 @@ export type AdmitNext = Command<
     activeTtlSeconds: number;
     /** The inflow rate the concert was created with, until the ledger sets one. */
     admitPerMinute?: number;
+    /** The concert's opening, when it has one: nobody is admitted before the ledger records it. */
+    onSaleAt?: string;
+    /** The pre-queue's shuffle seed, should this decision open the sale (see isPreQueueSeed). */
+    seed: number;
   }
 >;
 export type PauseAdmission = Command<'PauseAdmission', { concertId: string }>;
@@ -62,6 +79,8 @@ export type AdmissionState = {
   readonly admitPerMinute: number | null | undefined;
   /** Admissions of the last minute, for the inflow rate. */
   readonly recent: readonly RecentAdmission[];
+  /** The scheduled opening is recorded (QueueOpened). */
+  readonly opened: boolean;
 };
 
 export const activeEntries = (state: AdmissionState, now: Date, completed: ReadonlySet<string>) =>
@@ -72,13 +91,20 @@ export const admitPerMinuteOf = (state: AdmissionState, concertRate: number | un
   state.admitPerMinute === undefined ? concertRate : (state.admitPerMinute ?? undefined);
 
 export const admissionDecider: Decider<AdmissionState, AdmissionCommand, AdmissionEvent> = {
-  initialState: () => ({ servedUpTo: 0, admitted: [], paused: false, admitPerMinute: undefined, recent: [] }),
+  initialState: () => ({
+    servedUpTo: 0,
+    admitted: [],
+    paused: false,
+    admitPerMinute: undefined,
+    recent: [],
+    opened: false,
+  }),
   evolve: (state, event) => {
     switch (event.type) {
       case 'QueueAdmitted': {
         const activeUntil = Date.parse(event.data.activeUntil);
         const admitted = event.data.entries.map(({ entryId }) => ({ entryId, activeUntil }));
-        const servedUpTo = Math.max(state.servedUpTo, ...event.data.entries.map((e) => e.joinedPosition));
+        const servedUpTo = Math.max(state.servedUpTo, ...event.data.entries.map(rankOf));
         const at = event.data.admittedAt ? Date.parse(event.data.admittedAt) : NaN;
         const recent = Number.isFinite(at)
           ? rememberAdmission(state.recent, at, event.data.entries.length)
@@ -91,6 +117,8 @@ export const admissionDecider: Decider<AdmissionState, AdmissionCommand, Admissi
         return { ...state, paused: false };
       case 'AdmissionRateSet':
         return { ...state, admitPerMinute: event.data.admitPerMinute };
+      case 'QueueOpened':
+        return { ...state, opened: true };
       default:
         return assertNever(event);
     }
@@ -99,16 +127,22 @@ export const admissionDecider: Decider<AdmissionState, AdmissionCommand, Admissi
     const { now } = command.metadata;
     switch (command.type) {
       case 'AdmitNext': {
+        const { concertId, candidates, completedEntryIds, capacity, activeTtlSeconds, onSaleAt, seed } = command.data;
+        if (onSaleAt !== undefined && !state.opened) {
+          // The opening is a decision of its own: the order it fixes is known once its position in the log is.
+          if (now.getTime() < Date.parse(onSaleAt)) return [];
+          if (!isPreQueueSeed(seed)) return refuse('VALIDATION_FAILED', `pre-queue seed ${seed} is out of range`);
+          return [{ type: 'QueueOpened', data: { concertId, seed, openedAt: now.toISOString() } }];
+        }
         if (state.paused) return [];
-        const { concertId, candidates, completedEntryIds, capacity, activeTtlSeconds } = command.data;
         let free = capacity - activeEntries(state, now, completedEntryIds).length;
         const rate = admitPerMinuteOf(state, command.data.admitPerMinute);
         if (rate !== undefined) free = Math.min(free, rateAllowance(state.recent, rate, now.getTime()));
         if (free <= 0) return [];
         // Sorted here so FIFO never depends on the caller's ordering.
         const next = candidates
-          .filter((c) => c.joinedPosition > state.servedUpTo)
-          .sort((x, y) => x.joinedPosition - y.joinedPosition)
+          .filter((c) => rankOf(c) > state.servedUpTo)
+          .sort((x, y) => rankOf(x) - rankOf(y))
           .slice(0, free);
         if (next.length === 0) return [];
         const activeUntil = new Date(now.getTime() + activeTtlSeconds * 1000).toISOString();

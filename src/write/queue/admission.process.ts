@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { RecordedEvent } from '../../event-store/event-store.port';
 import { CachedEventStore } from '../../event-store/state-cache/cached-event-store';
@@ -7,6 +8,8 @@ import { handleCommand } from '../../shared/command-handler';
 import { Lease } from '../../shared/lease';
 import { metadataAt } from '../../shared/metadata';
 import { concertState } from '../catalog/concert-catalog';
+import { ConcertState, concertDecider, concertStream } from '../catalog/concert.decider';
+import { PRE_QUEUE_SEED_MODULUS } from '../../shared/pre-queue-order';
 import { AdmissionState, AdmitNext, activeEntries, admissionDecider, admissionStream } from './admission.decider';
 import { ADMISSION_CHECKPOINT } from './queue-places';
 import { WAITING_LINE_EVENTS, WaitingLines } from './waiting-lines';
@@ -125,7 +128,11 @@ export class AdmissionProcess {
     const ledger =
       this.store.cached<AdmissionState>(stream) ?? (await this.store.load<AdmissionState>(stream, admissionDecider));
     lines.keepCompleted(concertId, new Set(activeEntries(ledger.state, now, new Set()).map((e) => e.entryId)));
-    const concert = (await concertState(this.store, concertId)).created;
+    let concert = (await concertState(this.store, concertId)).created;
+    if (concert?.onSaleAt && !ledger.state.opened && Date.parse(concert.onSaleAt) <= now.getTime()) {
+      // About to open: on the stream itself, in case the opening was just moved on another instance.
+      concert = (await this.store.load<ConcertState>(concertStream(concertId), concertDecider)).state.created;
+    }
     const command: AdmitNext = {
       type: 'AdmitNext',
       data: {
@@ -135,6 +142,8 @@ export class AdmissionProcess {
         capacity,
         activeTtlSeconds,
         ...(concert?.admitPerMinute !== undefined ? { admitPerMinute: concert.admitPerMinute } : {}),
+        ...(concert?.onSaleAt !== undefined ? { onSaleAt: concert.onSaleAt } : {}),
+        seed: randomInt(1, PRE_QUEUE_SEED_MODULUS),
       },
       metadata: metadataAt(now),
     };

@@ -1,6 +1,7 @@
 import type { LogFilter, RecordedEvent } from '../../event-store/event-store.port';
 import type { Checkpoints } from '../../shared/checkpoints';
 import { logWriter } from '../../shared/given-when-then';
+import { preQueueOrder } from '../../shared/pre-queue-order';
 import { QueuePlaces } from './queue-places';
 
 let at = logWriter();
@@ -69,7 +70,7 @@ describe('QueuePlaces', () => {
     log.push(...joins);
     const before = store.reads.length;
     const answers = await Promise.all(joins.map((j) => places.placeOf('c1', j.position, 0, Date.now())));
-    expect(answers.map((a) => (a.admitted ? 0 : a.position))).toEqual(joins.map((_, i) => i + 2));
+    expect(answers.map((a) => ('position' in a ? a.position : 0))).toEqual(joins.map((_, i) => i + 2));
     expect(store.reads.length - before).toBeLessThanOrEqual(2);
   });
 
@@ -79,5 +80,23 @@ describe('QueuePlaces', () => {
     const places = new QueuePlaces(logOf(log), checkpoints());
     expect(await places.placeOf('c1', joins[3_000].position, 0, Date.now())).toMatchObject({ position: 1 });
     expect(await places.placeOf('c1', joins[4_999].position, 0, Date.now())).toMatchObject({ position: 2_000 });
+  });
+
+  it('gives a scheduled concert no place before its opening, then the shuffled one', async () => {
+    const pre = ['u1', 'u2', 'u3', 'u4', 'u5'].map((u) => joined('c3', u));
+    const opened = at('QueueOpened', 'QueueAdmission-c3', { concertId: 'c3', seed: 31_337, openedAt: '' });
+    const late = joined('c3', 'late');
+    const log = [...pre];
+    const places = new QueuePlaces(logOf(log), checkpoints());
+    const now = Date.now();
+    expect(await places.placeOf('c3', pre[2].position, 0, now, 'ahead')).toEqual({ admitted: false, preQueue: true });
+    log.push(opened, late);
+    const order = preQueueOrder(pre.length, 31_337);
+    // The ledger has the opening; this index has read only up to the joins.
+    const positions = await Promise.all(pre.map((j) => places.placeOf('c3', j.position, 0, now, 'opened')));
+    expect(positions.map((p) => ('position' in p ? p.position : 0))).toEqual(
+      pre.map((_, joinIndex) => order.indexOf(joinIndex) + 1),
+    );
+    expect(await places.placeOf('c3', late.position, 0, now, 'ahead')).toMatchObject({ position: 6 });
   });
 });

@@ -1,22 +1,38 @@
 import type { EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import type { Checkpoints } from '../../shared/checkpoints';
-import type { QueueAdmitted } from './admission.decider';
+import { preQueueOrder } from '../../shared/pre-queue-order';
+import { QueueAdmitted, QueueOpened, rankOf } from './admission.decider';
 import type { QueueJoined } from './queue-entry.decider';
 
 /** The admission leader's low-water mark: every join before it is admitted (see AdmissionProcess). */
 export const ADMISSION_CHECKPOINT = 'queue-admission';
-export const PLACE_EVENTS = ['QueueJoined', 'QueueAdmitted'] as const;
+export const PLACE_EVENTS = ['QueueJoined', 'QueueAdmitted', 'QueueOpened'] as const;
 
 const PAGE = 10_000;
 const MINUTE_MS = 60_000;
 
 export type Place =
   | { readonly admitted: true }
-  | { readonly admitted: false; readonly position: number; readonly admittedLastMinute: number };
+  /** Joined before the scheduled opening, which this index has not seen yet. */
+  | { readonly admitted: false; readonly preQueue: true }
+  | {
+      readonly admitted: false;
+      readonly preQueue?: false;
+      readonly position: number;
+      readonly admittedLastMinute: number;
+    };
 
-/** One concert's joins not yet admitted, as log positions in ascending order (8 bytes a head). */
+/**
+ * One concert's joins not yet admitted, as log positions in ascending order
+ * (8 bytes a head). Admission goes by rank, and the ranks of a line are its
+ * join positions, reordered for the pre-queue at the opening: so the joins
+ * double as the sorted ranks, and a place is a count of ranks.
+ */
 class Line {
   joins = new Float64Array(1024);
+  /** Set at the opening: the rank of each pre-queue join, by its position. */
+  preQueueRanks: Map<number, number> | undefined;
+  opened = false;
   start = 0;
   end = 0;
   servedUpTo = 0;
@@ -38,6 +54,18 @@ class Line {
     this.servedUpTo = Math.max(this.servedUpTo, servedUpTo);
     this.start = this.countUpTo(this.servedUpTo);
     this.admissions = [...this.admissions.filter((a) => a.at > at - MINUTE_MS), { at, count }];
+  }
+
+  open(seed: number): void {
+    this.opened = true;
+    // Nobody is admitted before the opening: the joins still here are the whole pre-queue, in join order.
+    const pre = this.joins.slice(this.start, this.end);
+    const order = preQueueOrder(pre.length, seed);
+    this.preQueueRanks = new Map(Array.from(order, (joinIndex, rank) => [pre[joinIndex], pre[rank]]));
+  }
+
+  rankOf(joinedPosition: number): number {
+    return this.preQueueRanks?.get(joinedPosition) ?? joinedPosition;
   }
 
   /** Index just past the last join at or before `position`: a binary search. */
@@ -79,14 +107,30 @@ export class QueuePlaces {
   /**
    * The place of the join recorded at `joinedPosition`, with the index read up
    * to it first. `servedUpTo` is the concert's ledger as the caller knows it:
-   * it covers admissions older than this index's start.
+   * it covers admissions older than this index's start. `opening` is that
+   * ledger's word on a scheduled opening: 'ahead' until it records QueueOpened.
    */
-  async placeOf(concertId: string, joinedPosition: number, servedUpTo: number, now: number): Promise<Place> {
+  async placeOf(
+    concertId: string,
+    joinedPosition: number,
+    servedUpTo: number,
+    now: number,
+    opening: 'none' | 'ahead' | 'opened' = 'none',
+  ): Promise<Place> {
     await this.catchUp(joinedPosition);
-    const line = this.lines.get(concertId);
+    let line = this.lines.get(concertId);
+    // A scheduled concert's joins before its QueueOpened wait for the shuffle: no place yet.
+    if (opening !== 'none' && !line?.opened) {
+      if (opening === 'ahead') return { admitted: false, preQueue: true };
+      // The opening came after this join (a join asked about again): read on to it.
+      await this.catchUp(Number.MAX_SAFE_INTEGER);
+      line = this.lines.get(concertId);
+      if (!line?.opened) return { admitted: false, preQueue: true };
+    }
+    const rank = line ? line.rankOf(joinedPosition) : joinedPosition;
     const served = Math.max(servedUpTo, line?.servedUpTo ?? 0);
-    if (joinedPosition <= served) return { admitted: true };
-    const position = line ? line.countUpTo(joinedPosition) - line.countUpTo(served) : 0;
+    if (rank <= served) return { admitted: true };
+    const position = line ? line.countUpTo(rank) - line.countUpTo(served) : 0;
     const admittedLastMinute = (line?.admissions ?? [])
       .filter((a) => a.at > now - MINUTE_MS)
       .reduce((sum, a) => sum + a.count, 0);
@@ -121,8 +165,12 @@ export class QueuePlaces {
         this.line((event.data as QueueJoined['data']).concertId).push(event.position);
       } else if (event.type === 'QueueAdmitted') {
         const { concertId, entries } = event.data as QueueAdmitted['data'];
-        const last = Math.max(0, ...entries.map((e) => e.joinedPosition));
+        const last = Math.max(0, ...entries.map(rankOf));
         this.line(concertId).admit(last, event.recordedAt.getTime(), entries.length);
+      } else if (event.type === 'QueueOpened') {
+        const { concertId, seed } = event.data as QueueOpened['data'];
+        const line = this.line(concertId);
+        if (!line.opened) line.open(seed);
       }
     }
   }

@@ -27,21 +27,22 @@ export class QueueController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const concertId = parseId(rawConcertId, 'concertId');
-    const { entryId, created, position, place, paused, admitPerMinute }: JoinAnswer = await this.commands.execute(
-      new JoinQueueCommand(concertId, userId),
-    );
+    const { entryId, created, position, place, paused, admitPerMinute, opensInSeconds }: JoinAnswer =
+      await this.commands.execute(new JoinQueueCommand(concertId, userId));
     markPosition(reply, position);
     reply.status(created ? 201 : 200);
     // The place comes from the write side's own index of the line, not from a read model.
     const view = place.admitted
       ? { status: 'ACTIVE', etaSeconds: 0 }
-      : paused
-        ? { status: 'PAUSED', position: place.position, etaSeconds: null }
-        : {
-            status: 'WAITING',
-            position: place.position,
-            etaSeconds: etaSeconds(place.position, place.admittedLastMinute, this.config, admitPerMinute),
-          };
+      : place.preQueue
+        ? { status: 'PRE_QUEUE', etaSeconds: opensInSeconds }
+        : paused
+          ? { status: 'PAUSED', position: place.position, etaSeconds: null }
+          : {
+              status: 'WAITING',
+              position: place.position,
+              etaSeconds: etaSeconds(place.position, place.admittedLastMinute, this.config, admitPerMinute),
+            };
     return { queueToken: this.tokens.signQueue({ userId, concertId, entryId }), ...view };
   }
 }

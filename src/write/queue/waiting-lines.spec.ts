@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../event-store/event-store.port';
 import { logWriter } from '../../shared/given-when-then';
+import { preQueueOrder } from '../../shared/pre-queue-order';
 import { WaitingLines } from './waiting-lines';
 
 const at = logWriter();
@@ -59,5 +60,23 @@ describe('the admission leader index of waiting lines', () => {
     // The first admission ran out at 10 s; the second still holds its slot.
     expect(lines.lowWater(15_000)).toBe(admission.position);
     expect(lines.lowWater(25_000)).toBe(lines.cursor);
+  });
+
+  it('at the opening, puts the pre-queue in the order of its seed, each with the rank of the join it stands in for', () => {
+    const lines = new WaitingLines(0);
+    const pre = ['a', 'b', 'c', 'd', 'e', 'f'].map((u) => joined('c6', u));
+    const opened = at('QueueOpened', 'QueueAdmission-c6', { concertId: 'c6', seed: 99, openedAt: '' });
+    const late = joined('c6', 'late');
+    lines.apply([...pre, opened, late]);
+    const order = preQueueOrder(pre.length, 99);
+    const expected = [...order].map((joinIndex, rank) => [`e-${'abcdef'[joinIndex]}`, pre[rank].position]);
+    const next = lines.candidates('c6', 10);
+    expect(next.map((e) => [e.entryId, e.rank])).toEqual([...expected, ['e-late', undefined]]);
+    // A new leader rebuilding from its low-water mark reads the whole pre-queue again, and shuffles it alike.
+    expect(lines.lowWater(0)).toBe(pre[0].position - 1);
+    lines.apply([admitted('c6', [], 10_000)]);
+    const rebuilt = new WaitingLines(lines.lowWater(0));
+    rebuilt.apply([...pre, opened, late]);
+    expect(rebuilt.candidates('c6', 10)).toEqual(next);
   });
 });

@@ -1,14 +1,21 @@
 import type { RecordedEvent } from '../../event-store/event-store.port';
-import type { AdmittedEntry, QueueAdmitted } from './admission.decider';
+import { preQueueOrder } from '../../shared/pre-queue-order';
+import { AdmittedEntry, QueueAdmitted, QueueOpened, rankOf } from './admission.decider';
 import type { QueueCompleted, QueueJoined } from './queue-entry.decider';
 
 /** The event types the admission process follows. */
-export const WAITING_LINE_EVENTS = ['QueueJoined', 'QueueAdmitted', 'QueueCompleted'] as const;
+export const WAITING_LINE_EVENTS = ['QueueJoined', 'QueueAdmitted', 'QueueCompleted', 'QueueOpened'] as const;
 
 type Line = {
-  /** Entries joined after the last admission seen, in join order; `head` is the first not yet admitted. */
+  /** Entries not yet admitted when last compacted, in admission (rank) order; `head` is the first not yet admitted. */
   waiting: AdmittedEntry[];
   head: number;
+  /**
+   * Once opened, the shuffled pre-queue is `waiting[..preQueueEnd]`; until
+   * all of it is admitted the low-water mark stays before its first join, so
+   * a new leader reads every pre-queue join again and shuffles them alike.
+   */
+  preQueue: { firstJoin: number; end: number } | undefined;
   servedUpTo: number;
   /** Admissions that may still hold slots: their position (for the low-water mark) and end. */
   admissions: { position: number; activeUntil: number }[];
@@ -44,8 +51,8 @@ export class WaitingLines {
       } else if (event.type === 'QueueAdmitted') {
         const { concertId, entries, activeUntil } = event.data as QueueAdmitted['data'];
         const line = this.line(concertId);
-        line.servedUpTo = Math.max(line.servedUpTo, ...entries.map((e) => e.joinedPosition));
-        while (line.head < line.waiting.length && line.waiting[line.head].joinedPosition <= line.servedUpTo) {
+        line.servedUpTo = Math.max(line.servedUpTo, ...entries.map(rankOf));
+        while (line.head < line.waiting.length && rankOf(line.waiting[line.head]) <= line.servedUpTo) {
           line.head += 1;
         }
         compact(line);
@@ -53,6 +60,9 @@ export class WaitingLines {
       } else if (event.type === 'QueueCompleted') {
         const concertId = event.streamId.slice(QUEUE_ENTRY.length, event.streamId.lastIndexOf('.'));
         this.line(concertId).completed.add((event.data as QueueCompleted['data']).entryId);
+      } else if (event.type === 'QueueOpened') {
+        const { concertId, seed } = event.data as QueueOpened['data'];
+        open(this.line(concertId), seed);
       }
     }
   }
@@ -88,7 +98,8 @@ export class WaitingLines {
     for (const line of this.lines.values()) {
       line.admissions = line.admissions.filter((a) => a.activeUntil > now);
       if (line.admissions.length === 0) line.completed.clear();
-      if (line.head < line.waiting.length) low = Math.min(low, line.waiting[line.head].joinedPosition - 1);
+      if (line.preQueue && line.head < line.preQueue.end) low = Math.min(low, line.preQueue.firstJoin - 1);
+      else if (line.head < line.waiting.length) low = Math.min(low, line.waiting[line.head].joinedPosition - 1);
       if (line.admissions.length > 0) low = Math.min(low, line.admissions[0].position - 1);
     }
     return low;
@@ -97,7 +108,7 @@ export class WaitingLines {
   private line(concertId: string): Line {
     let line = this.lines.get(concertId);
     if (!line) {
-      line = { waiting: [], head: 0, servedUpTo: 0, admissions: [], completed: new Set() };
+      line = { waiting: [], head: 0, preQueue: undefined, servedUpTo: 0, admissions: [], completed: new Set() };
       this.lines.set(concertId, line);
     }
     return line;
@@ -107,7 +118,24 @@ export class WaitingLines {
 // Admitted entries are dropped from the front in chunks, so a long line costs no copying per admission.
 function compact(line: Line): void {
   if (line.head > 1024 && line.head * 2 > line.waiting.length) {
+    if (line.preQueue) line.preQueue = { ...line.preQueue, end: Math.max(0, line.preQueue.end - line.head) };
     line.waiting = line.waiting.slice(line.head);
     line.head = 0;
   }
+}
+
+/**
+ * The opening: every entry waiting now joined before it (nobody is admitted
+ * before the opening), so they are the whole pre-queue, in join order. Each
+ * takes the rank its shuffled place gives it, as every reader of the log does.
+ */
+function open(line: Line, seed: number): void {
+  if (line.preQueue) return;
+  const pre = line.waiting.slice(line.head);
+  if (pre.length === 0) return;
+  const order = preQueueOrder(pre.length, seed);
+  const shuffled = Array.from(order, (joinIndex, rank) => ({ ...pre[joinIndex], rank: pre[rank].joinedPosition }));
+  line.waiting = shuffled;
+  line.head = 0;
+  line.preQueue = { firstJoin: pre[0].joinedPosition, end: shuffled.length };
 }

@@ -12,6 +12,7 @@ export type NewConcert = {
   maxSeatsPerUser?: number;
   refundCutoffHours?: number;
   admitPerMinute?: number;
+  onSaleAt?: string;
 };
 export type CreatedConcert = { concertId: string; schedules: { scheduleId: string; seatIds: string[] }[] };
 
@@ -41,18 +42,19 @@ export class CreateConcertHandler implements ICommandHandler<CreateConcertComman
         maxSeatsPerUser: concert.maxSeatsPerUser,
         refundCutoffHours: concert.refundCutoffHours,
         ...(concert.admitPerMinute !== undefined ? { admitPerMinute: concert.admitPerMinute } : {}),
+        ...(concert.onSaleAt !== undefined ? { onSaleAt: concert.onSaleAt } : {}),
       },
       metadata: metadataAt(this.clock.now()),
     };
     // A retried request (same derived concert id) is answered from what was written.
-    const { events, state, position } = await handleCommand(
+    const { state, position } = await handleCommand(
       this.store,
       concertStream(concertId),
       concertDecider,
       command,
       () => `${concertId}:created`,
     );
-    const created = events[0]?.data ?? state.created!;
+    const created = state.created!;
     return {
       concertId,
       schedules: created.schedules.map((s) => ({

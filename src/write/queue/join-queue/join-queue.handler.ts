@@ -19,6 +19,8 @@ export type JoinAnswer = {
   /** Admission is paused by an admin: a waiting entry answers PAUSED. */
   paused: boolean;
   admitPerMinute: number | undefined;
+  /** Seconds to the scheduled opening, for a pre-queue place. */
+  opensInSeconds: number;
 };
 
 export class JoinQueueCommand extends Command<JoinAnswer> {
@@ -29,6 +31,8 @@ export class JoinQueueCommand extends Command<JoinAnswer> {
     super();
   }
 }
+
+export const secondsUntil = (at: number, now: number) => Math.max(0, Math.ceil((at - now) / 1000));
 
 @CommandHandler(JoinQueueCommand)
 export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
@@ -69,7 +73,9 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
     const ledger =
       this.store.cached<AdmissionState>(admissionStream(concertId)) ??
       (await this.store.load<AdmissionState>(admissionStream(concertId), admissionDecider));
-    const place = await this.places.placeOf(concertId, joinedPosition, ledger.state.servedUpTo, now.getTime());
+    const scheduled = concert.onSaleAt !== undefined;
+    const opening = !scheduled ? 'none' : ledger.state.opened ? 'opened' : 'ahead';
+    const place = await this.places.placeOf(concertId, joinedPosition, ledger.state.servedUpTo, now.getTime(), opening);
     return {
       entryId: state.current!.entryId,
       created,
@@ -77,6 +83,7 @@ export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
       place,
       paused: ledger.state.paused,
       admitPerMinute: admitPerMinuteOf(ledger.state, concert.admitPerMinute),
+      opensInSeconds: scheduled ? secondsUntil(Date.parse(concert.onSaleAt!), now.getTime()) : 0,
     };
   }
 
