@@ -9,7 +9,7 @@ export type Args = RunOptions & {
   reportDir: string;
 };
 
-export const USAGE = `usage: npm run load -- <scenario> [--vus N] [--duration S] [--seats N] [--profile embedded|production]
+export const USAGE = `usage: npm run load -- <scenario> [--vus N] [--duration S] [--seats N] [--users N] [--profile embedded|production]
                          [--url URL] [--report-dir DIR]
 scenarios:
 ${Object.values(SCENARIOS)
@@ -39,6 +39,7 @@ export function parseArgs(argv: readonly string[]): Args {
     if (flag === '--vus') args.vus = positive(flag, value);
     else if (flag === '--duration') args.duration = seconds(value);
     else if (flag === '--seats') args.seats = positive(flag, value);
+    else if (flag === '--users') args.users = positive(flag, value);
     else if (flag === '--url') args.url = value;
     else if (flag === '--report-dir') args.reportDir = value;
     else if (flag === '--profile' && (value === 'embedded' || value === 'production')) args.profile = value;

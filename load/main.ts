@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { productionServices, startService } from '../bench/service';
+import type { EventStoreConfig } from '../src/event-store/open-event-store';
 import { Args, parseArgs, USAGE } from './args';
 import { findPidByEnv } from './cpu-share';
 import { writeReport } from './report';
@@ -29,7 +30,9 @@ function freePort(): Promise<number> {
   });
 }
 
-type Service = { url: string; adminKey: string; pid?: number; stop(): Promise<void> };
+type Service = { url: string; adminKey: string; pid?: number; prepared?: unknown; stop(): Promise<void> };
+
+const JWT_SECRET = 'load-jwt-secret-0123456789abcdef';
 
 async function serviceFor(args: Args): Promise<Service> {
   if (args.url) {
@@ -41,13 +44,19 @@ async function serviceFor(args: Args): Promise<Service> {
   const scenarioEnv = SCENARIOS[args.scenario].serviceEnv(args);
   const dataDir = mkdtempSync(join(tmpdir(), 'load-'));
   const production = args.profile === 'production' ? await productionServices() : undefined;
+  const scenario = SCENARIOS[args.scenario];
+  const store: EventStoreConfig = production
+    ? { kind: 'postgres', url: production.env.DATABASE_URL }
+    : { kind: 'pglite', dataDir };
+  const prepared = await scenario.prepare?.(store, JWT_SECRET, args, progress);
   progress(`starting the service (${args.profile} profile) with ${JSON.stringify(scenarioEnv)}`);
   // Marks the child's environment, so the run can find its pid and watch its share of the CPUs.
   const marker = `LOAD_RUN=${process.pid}-${Date.now()}`;
   const service = await startService(await freePort(), {
     [marker.split('=')[0]]: marker.split('=')[1],
     ...production?.env,
-    ...(production ? { JWT_SECRET: 'load-jwt-secret-0123456789abcdef' } : { DATA_DIR: dataDir }),
+    JWT_SECRET,
+    ...(production ? {} : { DATA_DIR: dataDir }),
     ADMIN_KEY: adminKey,
     ...scenarioEnv,
   });
@@ -55,6 +64,7 @@ async function serviceFor(args: Args): Promise<Service> {
     url: service.url,
     adminKey,
     pid: findPidByEnv(marker),
+    prepared,
     async stop() {
       await service.stop();
       await production?.drop();
@@ -74,7 +84,7 @@ async function main(): Promise<number> {
   const service = await serviceFor(args);
   try {
     const scenario = SCENARIOS[args.scenario];
-    const run = await runScenario(scenario, args, service.url, service.adminKey, args.profile, progress, service.pid);
+    const run = await runScenario(scenario, args, service, args.profile, progress);
     console.log(formatSummary(run));
     for (const u of run.unexpected) console.log(`  unexpected ${u.key}: ${u.count}x, e.g. ${u.example}`);
     console.log(`\n  report: ${writeReport(run, args.reportDir)}`);

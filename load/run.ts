@@ -52,15 +52,14 @@ function perSecond(recorder: Recorder, seconds: number): Record<string, StepSeri
 export async function runScenario(
   scenario: Scenario,
   options: RunOptions,
-  url: string,
-  adminKey: string,
+  service: { url: string; adminKey: string; pid?: number; prepared?: unknown },
   profile: string,
   progress: (message: string) => void,
-  servicePid?: number,
 ): Promise<RunResult> {
+  const { url, adminKey, pid: servicePid, prepared } = service;
   const setupRecorder = new Recorder();
   const setupHttp = new Http(url, 16, setupRecorder);
-  const context = { http: setupHttp, adminKey, progress };
+  const context = { http: setupHttp, adminKey, progress, prepared };
   try {
     const data = await scenario.setup(context, options);
     const { startVus, stages } = scenario.stages(options);

@@ -54,9 +54,22 @@ describe('k6 scripts against the service', () => {
     expect(result.metrics[metric].count).toBe(1);
   });
 
+  it('on-sale: every join PRE_QUEUE, the opening, purchases and a refund; teardown finds no double sale', async () => {
+    const result = await runK6Script(
+      'on-sale.js',
+      env({ USERS: '4', VUS: '1', SEATS: '2', OPEN_IN_SECONDS: '1', REFUND_EVERY: '2' }),
+      { iterations: 60 },
+    );
+    expect(problems(result)).toEqual([]);
+    expect(result.checks['join before the opening is PRE_QUEUE']).toEqual({ passes: 4, fails: 0 });
+    expect(result.checks['no seat sold twice']).toEqual({ passes: 1, fails: 0 });
+    expect(result.metrics.pay_success.count).toBeGreaterThanOrEqual(2);
+    expect(result.metrics.refund_success.count).toBeGreaterThanOrEqual(1);
+  });
+
   it('covers every k6 script', () => {
     const scripts = readdirSync(join(__dirname, '..', '..', 'k6')).filter((f) => f.endsWith('.js'));
-    expect(scripts.sort()).toEqual(['hot-seats.js', 'journey.js', 'queue-spike.js', 'soak.js']);
+    expect(scripts.sort()).toEqual(['hot-seats.js', 'journey.js', 'on-sale.js', 'queue-spike.js', 'soak.js']);
   });
 
   describe('the shim fails a script that does not match the API', () => {

@@ -41,6 +41,17 @@ describe('npm run load scenarios', () => {
     expect(run.thresholds.find((t) => t.label === 'teardown')?.ok).toBe(true);
   });
 
+  it('on-sale: pre-queue joins, the opening, purchases and refunds; no seat sold twice', async () => {
+    const run = await briefRun(running.url, 'on-sale', 6, { seconds: 8, users: 16 });
+    expect(failures(run)).toEqual([]);
+    expect(run.teardown).toMatch(/^no seat sold twice: 16 pre-queue joins; 16 users seen ACTIVE/);
+    expect(run.teardown).toMatch(/ \d+ of 12 seats sold, \d+ paid for, [1-9]\d* refunded/);
+    for (const step of ['join', 'queue_status', 'schedules', 'seats', 'hold', 'charge', 'pay', 'refund']) {
+      expect([step, successes(run, step)]).toEqual([step, expect.any(Number)]);
+      expect([step, successes(run, step) > 0]).toEqual([step, true]);
+    }
+  });
+
   it('soak: the mix runs', async () => {
     const run = await briefRun(running.url, 'soak');
     expect(failures(run)).toEqual([]);
