@@ -1,5 +1,6 @@
 import { Faults } from '../src/shared/faults';
 import { RunningApp, startApp } from './support/app';
+import { EventStreamReader } from './support/event-stream';
 import { eventStoreOf, makeActive, makeUsers, pollUntil, removeDataDirs, sameUserOn, tempDataDir } from './support/e2e';
 import { SteppedClock, WAITLIST_SETTINGS, until, waitlistEnv, waitlistScenario } from './support/waitlist';
 
@@ -17,6 +18,33 @@ describe('waiting list for a sold-out schedule', () => {
 
   it('hands a freed seat to the users waiting, in join order, one offer at a time', () =>
     waitlistScenario(running.client, clock, eventStoreOf(running)));
+
+  it("announces the offer on the user's queue event stream", async () => {
+    const concert = await running.client.createConcert(1);
+    const { scheduleId, seatIds } = concert.schedules[0];
+    const [holder, waiter] = await makeUsers(running.client, 2, 'sse');
+    await makeActive([holder, waiter], concert.concertId);
+    expect((await holder.hold(scheduleId, seatIds)).status).toBe(201);
+    expect((await waiter.call('POST', `/v1/schedules/${scheduleId}/waitlist`)).status).toBe(201);
+    const opened = await EventStreamReader.open(running.url, EventStreamReader.headersOf(waiter));
+    const stream = opened.stream!;
+    try {
+      clock.advance(HOLD_TTL_SECONDS + 1);
+      const offer = await stream.until((e) => e.event === 'waitlist-offer');
+      expect(offer?.data).toEqual({
+        scheduleId,
+        reservationId: expect.any(String),
+        seatIds,
+        expiresAt: expect.any(String),
+      });
+      const entry = await until(waiter, scheduleId, (e) => e?.status === 'OFFERED');
+      expect(entry?.offer).toMatchObject({
+        reservationId: (offer?.data as unknown as { reservationId: string }).reservationId,
+      });
+    } finally {
+      stream.close();
+    }
+  });
 });
 
 describe('waiting list offers across a crash', () => {

@@ -2,7 +2,8 @@ import type { User } from './client';
 
 /** What each event's data is: the body of GET /v1/queue/status. */
 export type StatusBody = { status: string; position?: number; etaSeconds: number };
-export type StreamEvent = { id?: string; data: StatusBody };
+/** `event` is set for named events (a waiting-list offer); a status event has none and a StatusBody as data. */
+export type StreamEvent = { id?: string; event?: string; data: StatusBody };
 
 /**
  * A reader of GET /v1/queue/events as a browser's EventSource would read it:
@@ -71,12 +72,15 @@ export class EventStreamReader {
 
   private parse(block: string): StreamEvent | undefined {
     let id: string | undefined;
+    let event: string | undefined;
     const data: string[] = [];
     for (const line of block.split('\n')) {
       if (line.startsWith(':')) this.heartbeats += 1;
+      else if (line.startsWith('event: ')) event = line.slice(7);
       else if (line.startsWith('id: ')) id = line.slice(4);
       else if (line.startsWith('data: ')) data.push(line.slice(6));
     }
-    return data.length > 0 ? { id, data: JSON.parse(data.join('\n')) as StatusBody } : undefined;
+    if (data.length === 0) return undefined;
+    return { id, ...(event ? { event } : {}), data: JSON.parse(data.join('\n')) as StatusBody };
   }
 }

@@ -32,3 +32,33 @@ export function admittedBy(
   const entryIds = entries.map((e) => e?.entryId).filter((id): id is string => typeof id === 'string');
   return { entryIds, until: Date.parse(activeUntil) };
 }
+
+/** What a WaitlistOffered event offers, to whom, as its stream announces it. */
+export function waitlistOfferIn(
+  event: Pick<RecordedEvent, 'type' | 'data'>,
+):
+  | {
+      concertId: string;
+      userId: string;
+      scheduleId: string;
+      reservationId: string;
+      seatIds: string[];
+      expiresAt: string;
+    }
+  | undefined {
+  if (event.type !== 'WaitlistOffered') return undefined;
+  const { concertId, userId, scheduleId, reservationId, seatIds, expiresAt } = (event.data ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const strings = [concertId, userId, scheduleId, reservationId, expiresAt];
+  if (!strings.every((s) => typeof s === 'string') || !Array.isArray(seatIds)) return undefined;
+  return {
+    concertId: concertId as string,
+    userId: userId as string,
+    scheduleId: scheduleId as string,
+    reservationId: reservationId as string,
+    seatIds: seatIds.filter((s): s is string => typeof s === 'string'),
+    expiresAt: expiresAt as string,
+  };
+}

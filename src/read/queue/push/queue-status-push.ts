@@ -7,7 +7,7 @@ import { WriteLogFollower } from '../../../write/log-follower';
 import { readNow } from '../../read-deadline';
 import { READ_BACKENDS, ReadBackends } from '../../stores/read-backends';
 import { GetQueueStatus } from '../get-queue-status.query';
-import { admittedBy, concertMovedBy } from './queue-moves';
+import { admittedBy, concertMovedBy, waitlistOfferIn } from './queue-moves';
 import { ReadSlots } from './read-slots';
 import { digestOfEventId } from './sse-format';
 import { StatusStream, StreamSink } from './status-stream';
@@ -36,6 +36,8 @@ export type OpeningStatus = { body: unknown; position: number; moveMark: number 
 export class QueueStatusPush implements BeforeApplicationShutdown {
   private readonly byConcert = new Map<string, Set<StatusStream>>();
   private readonly byEntry = new Map<string, Set<StatusStream>>();
+  /** By `<concertId>/<userId>`: where a waiting-list offer to that user is announced. */
+  private readonly byUser = new Map<string, Set<StatusStream>>();
   /** Per concert, the last position that moved it (and a count, so an opening read can tell it missed one). */
   private readonly moves = new Map<string, { position: number; count: number }>();
   private readonly storeWaits = new Map<string, number>();
@@ -62,10 +64,11 @@ export class QueueStatusPush implements BeforeApplicationShutdown {
 
   /** Starts pushing to `sink`; `lastEventId` from a reconnecting client skips a status it already has. */
   attach(token: QueueTokenClaims, sink: StreamSink, opening: OpeningStatus, lastEventId?: string): StatusStream {
-    const { concertId, entryId } = token;
+    const { concertId, entryId, userId } = token;
     const stream = new StatusStream(
       concertId,
       entryId,
+      userId,
       sink,
       () => this.slots.run(() => this.read(token)),
       digestOfEventId(lastEventId),
@@ -77,6 +80,7 @@ export class QueueStatusPush implements BeforeApplicationShutdown {
     stream.send(opening.body, opening.position);
     add(this.byConcert, concertId, stream);
     add(this.byEntry, entryId, stream);
+    add(this.byUser, `${concertId}/${userId}`, stream);
     this.metrics.queueEventStreams.inc();
     if ((this.moves.get(concertId)?.count ?? 0) !== opening.moveMark) stream.poke();
     return stream;
@@ -87,6 +91,7 @@ export class QueueStatusPush implements BeforeApplicationShutdown {
     stream.close(true);
     if (remove(this.byConcert, stream.concertId, stream)) this.metrics.queueEventStreams.dec();
     remove(this.byEntry, stream.entryId, stream);
+    remove(this.byUser, `${stream.concertId}/${stream.userId}`, stream);
     if (!this.byEntry.has(stream.entryId)) {
       clearTimeout(this.expiries.get(stream.entryId));
       this.expiries.delete(stream.entryId);
@@ -104,6 +109,7 @@ export class QueueStatusPush implements BeforeApplicationShutdown {
     }
     this.byConcert.clear();
     this.byEntry.clear();
+    this.byUser.clear();
   }
 
   private async read(token: QueueTokenClaims): Promise<{ body: unknown; position: number }> {
@@ -115,6 +121,7 @@ export class QueueStatusPush implements BeforeApplicationShutdown {
   private notice(events: readonly RecordedEvent[]): void {
     const moved = new Map<string, number>();
     for (const event of events) {
+      this.announceOffer(event);
       const concertId = concertMovedBy(event);
       if (concertId === undefined) continue;
       const last = this.moves.get(concertId);
@@ -123,6 +130,16 @@ export class QueueStatusPush implements BeforeApplicationShutdown {
       this.watchExpiry(event);
     }
     for (const [concertId, position] of moved) void this.whenApplied(concertId, position);
+  }
+
+  /** A seat offered from a waiting list is announced on every stream of that user for that concert, at once. */
+  private announceOffer(event: RecordedEvent): void {
+    const offer = waitlistOfferIn(event);
+    if (!offer) return;
+    const { concertId, userId, ...announced } = offer;
+    for (const stream of this.byUser.get(`${concertId}/${userId}`) ?? []) {
+      stream.announce('waitlist-offer', `${event.position}.offer`, announced);
+    }
   }
 
   /** Pokes the concert's streams once the queue read store has applied `position` (or waited long enough). */

@@ -8,6 +8,10 @@ import { createHash } from 'node:crypto';
  */
 export const sseEvent = (id: string, body: unknown): string => `id: ${id}\ndata: ${JSON.stringify(body)}\n\n`;
 
+/** An event of its own kind (EventSource: addEventListener(name)), beside the unnamed status events. */
+export const sseNamedEvent = (name: string, id: string, body: unknown): string =>
+  `event: ${name}\nid: ${id}\ndata: ${JSON.stringify(body)}\n\n`;
+
 export const SSE_HEARTBEAT = ': heartbeat\n\n';
 
 /** Sent first: how long a client's EventSource waits before it reconnects. */

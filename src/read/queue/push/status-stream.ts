@@ -1,5 +1,5 @@
 import { Coalescer } from './coalescer';
-import { SSE_HEARTBEAT, bodyDigest, eventId, sseEvent } from './sse-format';
+import { SSE_HEARTBEAT, bodyDigest, eventId, sseEvent, sseNamedEvent } from './sse-format';
 
 const RETRY_MS = 1_000;
 
@@ -22,6 +22,7 @@ export class StatusStream {
   constructor(
     readonly concertId: string,
     readonly entryId: string,
+    readonly userId: string,
     private readonly sink: StreamSink,
     private readonly read: ReadStatus,
     /** The digest of the body the client already has (from Last-Event-ID, or the first event sent). */
@@ -45,6 +46,11 @@ export class StatusStream {
   /** Something that may change this status happened: read it again soon. */
   poke(): void {
     this.coalescer.poke();
+  }
+
+  /** Something for this user that is not the status (a waiting-list offer), sent at once. */
+  announce(name: string, id: string, body: unknown): void {
+    if (!this.closed) this.sink.write(sseNamedEvent(name, id, body));
   }
 
   heartbeat(): void {
