@@ -5,6 +5,7 @@ import { CachedEventStore } from '../../event-store/state-cache/cached-event-sto
 import { Checkpoints } from '../../shared/checkpoints';
 import { Clock } from '../../shared/clock';
 import { handleCommand } from '../../shared/command-handler';
+import { LeaderLoop } from '../../shared/leader-loop';
 import { Lease } from '../../shared/lease';
 import { metadataAt } from '../../shared/metadata';
 import { concertState } from '../catalog/concert-catalog';
@@ -29,74 +30,50 @@ const CHECKPOINT_EVERY_MS = 1_000;
  */
 export class AdmissionProcess {
   private lines: WaitingLines | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly loop: LeaderLoop;
   private readonly logger = new Logger('AdmissionProcess');
-  private again = false;
-  private halted = false;
   private checkpointedAt = 0;
 
   constructor(
     private readonly store: CachedEventStore,
     private readonly checkpoints: Checkpoints,
-    private readonly lease: Lease,
+    lease: Lease,
     private readonly clock: Clock,
     private readonly settings: AdmissionSettings,
-  ) {}
+  ) {
+    const forget = () => (this.lines = undefined);
+    this.loop = new LeaderLoop(lease, settings.tickMs, () => this.admitAll(), forget, 'AdmissionProcess');
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.settings.tickMs);
+    this.loop.start();
   }
 
   /** A join or a payment seen in the log is a reason to look now rather than at the next tick. */
   notice(events: readonly RecordedEvent[]): void {
-    if (this.lease.isHeld && events.some((e) => e.type === 'QueueJoined' || e.type === 'QueueCompleted')) {
+    if (this.loop.isLeader && events.some((e) => e.type === 'QueueJoined' || e.type === 'QueueCompleted')) {
       void this.tick();
     }
   }
 
-  async stop(): Promise<void> {
-    this.halt();
-    await this.running;
-    await this.lease.release();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Stops ticking without handing the lease over, as a crashed process would. */
   halt(): void {
-    this.halted = true;
-    clearInterval(this.timer);
+    this.loop.halt();
   }
 
   get isLeader(): boolean {
-    return this.lease.isHeld;
+    return this.loop.isLeader;
   }
 
   tick(): Promise<void> {
-    if (this.halted) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.admitAll()
-      .catch((error: unknown) => {
-        this.lines = undefined;
-        this.logger.error({ err: error }, 'admission failed');
-      })
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          void this.tick();
-        }
-      });
-    return this.running;
+    return this.loop.tick();
   }
 
   private async admitAll(): Promise<void> {
-    if (!(await this.lease.acquire())) {
-      this.lines = undefined;
-      return;
-    }
     const lines = await this.follow();
     for (const concertId of lines.concertsWaiting()) await this.admit(lines, concertId);
     const now = this.clock.now().getTime();

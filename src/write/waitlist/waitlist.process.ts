@@ -7,6 +7,7 @@ import { Clock } from '../../shared/clock';
 import { handleCommand } from '../../shared/command-handler';
 import { DomainError } from '../../shared/domain-error';
 import { Faults } from '../../shared/faults';
+import { LeaderLoop } from '../../shared/leader-loop';
 import { Lease } from '../../shared/lease';
 import { metadataAt } from '../../shared/metadata';
 import { scheduleOf } from '../catalog/concert-catalog';
@@ -67,11 +68,8 @@ const OUTCOME_OF_PHASE: Partial<Record<ReservationPhase, OfferOutcome>> = {
  */
 export class WaitlistProcess {
   private work: WaitlistWork | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly loop: LeaderLoop;
   private readonly logger = new Logger('WaitlistProcess');
-  private again = false;
-  private halted = false;
   private checkpointedAt = 0;
 
   constructor(
@@ -79,56 +77,35 @@ export class WaitlistProcess {
     private readonly holds: HoldSeatsProcess,
     private readonly faults: Faults,
     private readonly checkpoints: Checkpoints,
-    private readonly lease: Lease,
+    lease: Lease,
     private readonly clock: Clock,
     private readonly settings: WaitlistSettings,
-  ) {}
+  ) {
+    const forget = () => (this.work = undefined);
+    this.loop = new LeaderLoop(lease, settings.tickMs, () => this.runOnce(), forget, 'WaitlistProcess');
+  }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.settings.tickMs);
+    this.loop.start();
   }
 
   notice(events: readonly RecordedEvent[]): void {
-    if (this.lease.isHeld && events.some((e) => NOTICED.has(e.type))) void this.tick();
+    if (this.loop.isLeader && events.some((e) => NOTICED.has(e.type))) void this.tick();
   }
 
-  async stop(): Promise<void> {
-    this.halted = true;
-    clearInterval(this.timer);
-    await this.running;
-    await this.lease.release();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   get isLeader(): boolean {
-    return this.lease.isHeld;
+    return this.loop.isLeader;
   }
 
   tick(): Promise<void> {
-    if (this.halted) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.runOnce()
-      .catch((error: unknown) => {
-        this.work = undefined;
-        this.logger.error({ err: error }, 'waitlist offers failed');
-      })
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          void this.tick();
-        }
-      });
-    return this.running;
+    return this.loop.tick();
   }
 
   private async runOnce(): Promise<void> {
-    if (!(await this.lease.acquire())) {
-      this.work = undefined;
-      return;
-    }
     const work = await this.follow();
     const now = this.clock.now();
     for (const [scheduleId, joins] of work.joins) {
