@@ -79,12 +79,9 @@ export class OpenReservations {
   }
 }
 
-/** Marks a reservation whose start this index did not see: its state must be read from the stream. */
-export const UNREAD: ReservationState = Object.freeze({
-  phase: 'none',
-  request: undefined,
-  paymentInFlight: undefined,
-  paidWith: undefined,
-  refundInFlight: undefined,
-  refundedWith: undefined,
-});
+/**
+ * Marks a reservation whose start this index did not see: its state must be
+ * read from the stream. A state of its own (compared by identity), shaped as
+ * the decider's initial one so nothing reads a field it lacks.
+ */
+export const UNREAD: ReservationState = Object.freeze(reservationDecider.initialState());
