@@ -3,14 +3,9 @@ import { ADMISSION_PROCESS } from '../src/app/tokens';
 import { AdmissionProcess } from '../src/write/queue/admission.process';
 import type { QueueAdmitted } from '../src/write/queue/admission.decider';
 import { ADMIN_KEY, RunningApp, startApp } from './support/app';
+import { TestClock } from './support/clocks';
 import { User } from './support/client';
 import { allEvents, expectProblem, quickUsers, removeDataDirs, tempDataDir } from './support/e2e';
-
-/** The app's only clock: the admission leader and the status reads see the time the test sets. */
-class TestClock {
-  constructor(public ms: number) {}
-  now = () => new Date(this.ms);
-}
 
 const admin = { 'x-admin-key': ADMIN_KEY };
 

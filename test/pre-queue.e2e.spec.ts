@@ -5,15 +5,10 @@ import type { QueueAdmitted, QueueOpened } from '../src/write/queue/admission.de
 import type { QueueJoined } from '../src/write/queue/queue-entry.decider';
 import { AdmissionProcess } from '../src/write/queue/admission.process';
 import { ADMIN_KEY, RunningApp, startApp } from './support/app';
+import { TestClock } from './support/clocks';
 import { independenceChiSquare } from './support/chi-square';
 import { User } from './support/client';
 import { allEvents, expectProblem, registeredUsers, removeDataDirs, tempDataDir } from './support/e2e';
-
-/** The app's only clock: the admission leader and the status reads see the time the test sets. */
-class TestClock {
-  constructor(public ms: number) {}
-  now = () => new Date(this.ms);
-}
 
 const admin = { 'x-admin-key': ADMIN_KEY };
 const EARLY = 1_000;

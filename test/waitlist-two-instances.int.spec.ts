@@ -3,7 +3,8 @@ import { Client } from './support/client';
 import { eventStoreOf } from './support/e2e';
 import { freshProductionEnv } from './support/production';
 import { describeWithProductionServices } from './support/services';
-import { SteppedClock, waitlistEnv, waitlistScenario } from './support/waitlist';
+import { SteppedClock } from './support/clocks';
+import { waitlistEnv, waitlistScenario } from './support/waitlist';
 
 describeWithProductionServices('waiting list on two production instances', () => {
   const clock = new SteppedClock();

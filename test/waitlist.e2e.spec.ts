@@ -2,7 +2,8 @@ import { Faults } from '../src/shared/faults';
 import { RunningApp, startApp } from './support/app';
 import { EventStreamReader } from './support/event-stream';
 import { eventStoreOf, makeActive, makeUsers, pollUntil, removeDataDirs, sameUserOn, tempDataDir } from './support/e2e';
-import { SteppedClock, WAITLIST_SETTINGS, until, waitlistEnv, waitlistScenario } from './support/waitlist';
+import { SteppedClock } from './support/clocks';
+import { WAITLIST_SETTINGS, until, waitlistEnv, waitlistScenario } from './support/waitlist';
 
 const POLL_MS = 20_000;
 const HOLD_TTL_SECONDS = WAITLIST_SETTINGS.holdTtlSeconds;

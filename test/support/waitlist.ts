@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
-import type { Clock } from '../../src/shared/clock';
 import { Client, User } from './client';
+import { SteppedClock } from './clocks';
 import { expectProblem, makeActive, makeUsers, pollUntil } from './e2e';
 
 /** What the scenario's app must be started with (as env), besides the stepped clock. */
@@ -19,17 +19,6 @@ export type WaitlistEntry = {
   place?: number;
   offer?: { reservationId: string; seatIds: string[]; expiresAt: string };
 };
-
-/** The write side's clock, moved forward by the test instead of waiting out holds and offers. */
-export class SteppedClock implements Clock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(seconds: number): void {
-    this.offsetMs += seconds * 1000;
-  }
-}
 
 export const entryOf = async (user: User, scheduleId: string): Promise<WaitlistEntry | undefined> => {
   const response = await user.call<WaitlistEntry[]>('GET', '/v1/waitlist');
