@@ -30,6 +30,7 @@ import {
   Subscription,
   SubscriptionHandler,
 } from '../event-store.port';
+import type { SqlClient } from '../sql-client';
 import { EVENT_UPCASTERS } from '../upcasting/event-upcasters';
 import { Upcasters } from '../upcasting/upcasters';
 import {
@@ -52,10 +53,17 @@ export type KurrentDbOptions = {
    */
   readonly streamPrefix?: string;
   readonly upcasters?: Upcasters;
+  /**
+   * The SQL database kept beside the log for coordination (see
+   * open-event-store.ts); the store owns it and closes it with itself.
+   */
+  readonly coordinationSql?: SqlClient;
 };
 
 /** How many filtered events a server-side search looks through before it reports back. */
 const CHECKPOINT_INTERVAL = 1;
+/** Events per read when the admin side walks the log. */
+const PAGE = 1_000;
 
 /**
  * The event store port on KurrentDB (EventStoreDB), through the official
@@ -71,6 +79,8 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   private readonly prefix: string;
   private readonly upcasters: Upcasters;
   private readonly listeners: ((events: readonly RecordedEvent[]) => void)[] = [];
+  /** The SQL database beside the log, when it was opened with one (KurrentDbOptions.coordinationSql). */
+  readonly coordinationSql: SqlClient | undefined;
 
   private constructor(
     private readonly client: KurrentDBClient,
@@ -78,12 +88,19 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   ) {
     this.prefix = options.streamPrefix ?? '';
     this.upcasters = options.upcasters ?? EVENT_UPCASTERS;
+    this.coordinationSql = options.coordinationSql;
   }
 
   /** `url`: a connection string, e.g. `kurrentdb://127.0.0.1:2113?tls=false`. */
   static async open(url: string, options: KurrentDbOptions = {}): Promise<KurrentDbEventStore> {
-    const store = new KurrentDbEventStore(KurrentDBClient.connectionString(url), options);
-    await store.headPosition(); // fails the start, not the first command, when the server is unreachable
+    const client = KurrentDBClient.connectionString(url);
+    const store = new KurrentDbEventStore(client, options);
+    try {
+      await store.headPosition(); // fails the start, not the first command, when the server is unreachable
+    } catch (error) {
+      await client.dispose().catch(() => undefined); // coordinationSql stays the caller's until open succeeds
+      throw error;
+    }
     return store;
   }
 
@@ -160,16 +177,13 @@ export class KurrentDbEventStore implements EventStoreAdmin {
 
   async readSelected(selection: LogSelection): Promise<RecordedEvent[]> {
     const selected: RecordedEvent[] = [];
-    let after = selection.after;
-    while (selected.length < selection.limit) {
-      const page = await this.scan(after, 1_000, selection.type ? [selection.type] : undefined);
+    const types = selection.type ? [selection.type] : undefined;
+    pages: for await (const page of this.pages(selection.after, types)) {
       for (const event of page) {
-        if (event.position > selection.until || selected.length >= selection.limit) break;
+        if (event.position > selection.until) break pages;
         if (!selection.category || event.streamId.startsWith(`${selection.category}-`)) selected.push(event);
+        if (selected.length >= selection.limit) break pages;
       }
-      const last = page[page.length - 1];
-      if (!last || last.position >= selection.until || page.length < 1_000) break;
-      after = last.position;
     }
     return this.upcasters.upcastAll(selected);
   }
@@ -206,9 +220,7 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   async stats(): Promise<StoredStats> {
     const byKey = new Map<string, StoredStats['byType'][number] & { category: string }>();
     const streams = new Set<string>();
-    let after = 0;
-    for (;;) {
-      const page = await this.scan(after, 1_000);
+    for await (const page of this.pages(0)) {
       for (const event of page) {
         streams.add(event.streamId);
         const category = event.streamId.split('-', 1)[0];
@@ -224,8 +236,6 @@ export class KurrentDbEventStore implements EventStoreAdmin {
           lastPosition: event.position,
         });
       }
-      if (page.length < 1_000) break;
-      after = page[page.length - 1].position;
     }
     const byType = [...byKey.values()].sort((a, b) =>
       `${a.category}\n${a.type}`.localeCompare(`${b.category}\n${b.type}`),
@@ -268,7 +278,11 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   }
 
   async close(): Promise<void> {
-    await this.client.dispose();
+    try {
+      await this.client.dispose();
+    } finally {
+      await this.coordinationSql?.close();
+    }
   }
 
   private async importRun(run: readonly RecordedEvent[]): Promise<number> {
@@ -292,6 +306,16 @@ export class KurrentDbEventStore implements EventStoreAdmin {
         'invalid',
         `stream ${first.streamId} is not at revision ${first.revision - 1}: import needs the events of an export, in order`,
       );
+    }
+  }
+
+  /** The log after `after` (only `types` when given) in pages of PAGE, as stored, until its end. */
+  private async *pages(after: number, types?: readonly string[]): AsyncGenerator<RecordedEvent[]> {
+    for (let from = after; ;) {
+      const page = await this.scan(from, PAGE, types);
+      if (page.length > 0) yield page;
+      if (page.length < PAGE) return;
+      from = page[page.length - 1].position;
     }
   }
 
