@@ -122,10 +122,12 @@ export class KurrentDbEventStore implements EventStoreAdmin {
       throw conflictOf(error, streamId, expected);
     }
     const nextRevision = Number(result.nextExpectedRevision);
-    // A retried append the server recognised may come back without a position: its events have one.
-    const position = result.position
-      ? positionOf(result.position)
-      : ((await this.readStream(streamId, nextRevision)).at(-1)?.position ?? 0);
+    if (!result.position) {
+      // A retry the server recognised by its event ids comes back without a position and wrote nothing:
+      // the position is that of its last event, which may no longer be the stream's last.
+      return { nextRevision, position: await this.positionAt(streamId, nextRevision) };
+    }
+    const position = positionOf(result.position);
     if (this.listeners.length > 0) await this.tellWritten(streamId, events, nextRevision, position);
     return { nextRevision, position };
   }
@@ -146,6 +148,16 @@ export class KurrentDbEventStore implements EventStoreAdmin {
           ]
         : await this.readStream(streamId, nextRevision - events.length + 1);
     for (const listener of this.listeners) listener(written);
+  }
+
+  private async positionAt(streamId: string, revision: number): Promise<number> {
+    const events = this.client.readStream(this.prefix + streamId, {
+      fromRevision: BigInt(revision),
+      direction: FORWARDS,
+      maxCount: 1,
+    });
+    for await (const resolved of events) if (resolved.event?.position) return positionOf(resolved.event.position);
+    throw new Error(`stream ${streamId} has no event at revision ${revision} after an append acknowledged it`);
   }
 
   async readStream(streamId: string, fromRevision = 0): Promise<RecordedEvent[]> {
