@@ -63,6 +63,16 @@ if (url) {
         expect((await store.readStream(id)).map((e) => e.type)).toEqual(['A', 'B']);
       });
 
+      it('takes an event id that is not a UUID, gives it back as it was, and writes its retry once', async () => {
+        const id = stream();
+        const derived: NewEvent = { id: `${id}:created`, type: 'Created', data: {} };
+        const head = await store.headPosition();
+        const written = await store.append(id, [derived], 'no_stream');
+        expect(await store.append(id, [derived], 'no_stream')).toEqual(written);
+        expect((await store.readStream(id)).map((e) => e.id)).toEqual([derived.id]);
+        expect((await store.readAll(head, 10)).map((e) => e.id)).toContain(derived.id);
+      });
+
       it('gives an append the $all position of its last event', async () => {
         const id = stream();
         const result = await store.append(id, [event('A'), event('B'), event('C')], 'no_stream');

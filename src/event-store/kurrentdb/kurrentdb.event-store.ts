@@ -37,6 +37,7 @@ import {
   KurrentRecorded,
   RECORDED_AT_KEY,
   conflictOf,
+  kurrentIdentity,
   positionOf,
   readPositionAfter,
   recordedOf,
@@ -107,14 +108,15 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const name = this.prefix + streamId;
-    const data = events.map((event) =>
-      jsonEvent({
-        id: event.id,
+    const data = events.map((event) => {
+      const sent = kurrentIdentity(event.id, this.upcasters.stamp(event.type, event.metadata));
+      return jsonEvent({
+        id: sent.id,
         type: event.type,
         data: event.data as JSONType,
-        metadata: this.upcasters.stamp(event.type, event.metadata) as JSONType,
-      }),
-    );
+        metadata: sent.metadata as JSONType,
+      });
+    });
     let result;
     try {
       result = await this.client.appendToStream(name, data, { streamState: streamStateOf(expected) });
@@ -299,14 +301,15 @@ export class KurrentDbEventStore implements EventStoreAdmin {
 
   private async importRun(run: readonly RecordedEvent[]): Promise<number> {
     const first = run[0];
-    const data = run.map((event) =>
-      jsonEvent({
-        id: event.id,
+    const data = run.map((event) => {
+      const sent = kurrentIdentity(event.id, { ...event.metadata, [RECORDED_AT_KEY]: event.recordedAt.toISOString() });
+      return jsonEvent({
+        id: sent.id,
         type: event.type,
         data: event.data as JSONType,
-        metadata: { ...event.metadata, [RECORDED_AT_KEY]: event.recordedAt.toISOString() } as JSONType,
-      }),
-    );
+        metadata: sent.metadata as JSONType,
+      });
+    });
     try {
       const result = await this.client.appendToStream(this.prefix + first.streamId, data, {
         streamState: first.revision === 0 ? NO_STREAM : BigInt(first.revision - 1),
