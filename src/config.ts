@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { EventStoreConfig } from './event-store/open-event-store';
 
 export const CONFIG = Symbol('CONFIG');
 
@@ -80,8 +81,8 @@ export type AppConfig = {
   readonly port: number;
   readonly host: string;
   readonly profile: 'embedded' | 'production';
-  readonly eventStore:
-    { readonly kind: 'pglite'; readonly dataDir?: string } | { readonly kind: 'postgres'; readonly url: string };
+  /** With kurrentdb, coordination (leases, idempotency replies, checkpoints) is in PostgreSQL at DATABASE_URL. */
+  readonly eventStore: EventStoreConfig;
   /** Where queries read: in-process maps (embedded) or Redis + MongoDB fed from the log (production). */
   readonly readStores:
     | { readonly kind: 'memory' }
@@ -136,7 +137,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const e = parsed.data;
   const storeKind = e.EVENT_STORE ?? (e.PROFILE === 'production' || e.DATABASE_URL ? 'postgres' : 'pglite');
-  if (storeKind === 'kurrentdb') throw new Error('EVENT_STORE=kurrentdb is not available in this build yet');
+  if (storeKind === 'kurrentdb') {
+    const missing = ['KURRENTDB_URL', 'DATABASE_URL'].filter((k) => !e[k as keyof typeof e]);
+    if (missing.length)
+      throw new Error(
+        `EVENT_STORE=kurrentdb needs ${missing.join(' and ')} (the log on KurrentDB, coordination on PostgreSQL)`,
+      );
+  }
   if (storeKind === 'postgres' && !e.DATABASE_URL) throw new Error('EVENT_STORE=postgres needs DATABASE_URL');
   // Instances behind one load balancer must accept each other's tokens.
   if (e.PROFILE === 'production' && !e.JWT_SECRET)
@@ -149,8 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: e.PORT,
     host: e.HOST,
     profile: e.PROFILE,
-    eventStore:
-      storeKind === 'postgres' ? { kind: 'postgres', url: e.DATABASE_URL! } : { kind: 'pglite', dataDir: e.DATA_DIR },
+    eventStore: eventStoreOf(storeKind, e),
     readStores:
       e.PROFILE === 'production'
         ? {
@@ -185,4 +191,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: e.TRUST_PROXY,
     ...overrides,
   };
+}
+
+function eventStoreOf(kind: EventStoreConfig['kind'], e: z.infer<typeof schema>): EventStoreConfig {
+  if (kind === 'kurrentdb') return { kind, url: e.KURRENTDB_URL!, coordinationUrl: e.DATABASE_URL! };
+  if (kind === 'postgres') return { kind, url: e.DATABASE_URL! };
+  return { kind, dataDir: e.DATA_DIR };
 }

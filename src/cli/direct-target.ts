@@ -28,7 +28,11 @@ export class DirectTarget implements Target {
   /** `create`: an embedded DATA_DIR that does not exist yet is made (an import); otherwise it is an error. */
   static async open(config: EventStoreConfig, create = false, external?: ExternalStores): Promise<DirectTarget> {
     const description =
-      config.kind === 'pglite' ? `the PGlite store in ${config.dataDir ?? '(memory)'}` : 'the PostgreSQL store';
+      config.kind === 'pglite'
+        ? `the PGlite store in ${config.dataDir ?? '(memory)'}`
+        : config.kind === 'kurrentdb'
+          ? 'the KurrentDB store'
+          : 'the PostgreSQL store';
     if (config.kind === 'pglite' && config.dataDir && !create && !existsSync(config.dataDir)) {
       throw new CliError(`there is no event store in DATA_DIR ${config.dataDir}; set DATA_DIR, or use --url`);
     }

@@ -15,7 +15,8 @@ export type GlobalOptions = {
 /**
  * `--url`: the running service, authenticated with the admin key. Otherwise
  * the stores the service would open from this environment: DATA_DIR
- * (embedded PGlite) or DATABASE_URL (PostgreSQL).
+ * (embedded PGlite), DATABASE_URL (PostgreSQL) or, with EVENT_STORE=kurrentdb,
+ * KURRENTDB_URL (coordination still at DATABASE_URL).
  */
 export async function openTarget(
   options: GlobalOptions,

@@ -9,7 +9,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const program = new Command('rush-tickets')
     .description(
       'Operator tools for the rush-tickets event log. Without --url they open the stores the service ' +
-        'would (DATA_DIR, or DATABASE_URL), so the service must be stopped for an embedded DATA_DIR; ' +
+        'would (DATA_DIR, DATABASE_URL, or EVENT_STORE=kurrentdb with KURRENTDB_URL), so the service must be stopped for an embedded DATA_DIR; ' +
         "with --url they go through the running service's admin routes.",
     )
     .option('--url <url>', 'the running service, e.g. http://localhost:3000 (uses its /v1/admin routes)')

@@ -210,6 +210,8 @@ export function eventStoreContract(
     const exported = async (): Promise<RecordedEvent[]> => {
       const id = stream('Imported');
       const other = stream('Other');
+      // From the head before, not `head - 4`: only dense positions can be counted back.
+      const before = await store.headPosition();
       await store.append(id, [event('A', { n: 1 }), event('B', { n: 2 })], 'no_stream');
       await store.append(
         other,
@@ -217,8 +219,7 @@ export function eventStoreContract(
         'no_stream',
       );
       await store.append(id, [event('D', { n: 4 })], 1);
-      const head = await store.headPosition();
-      const all = await store.readStored(head - 4, 10);
+      const all = (await store.readStored(before, 10)).filter((e) => e.streamId === id || e.streamId === other);
       // Renumbered from 1, as an export of a whole log starts, with times of its own.
       return all.map((e, i) => ({ ...e, position: i + 1, recordedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) }));
     };

@@ -164,7 +164,7 @@ export type StoredStats = {
 };
 
 export interface EventStoreAdmin extends EventStore {
-  /** Which adapter this is, as readiness reports it ('pglite', 'postgres'). */
+  /** Which adapter this is, as readiness reports it ('pglite', 'postgres', 'kurrentdb'). */
   readonly kind: string;
   /** Like readAll, but exactly as stored: no upcasting. For moving a log to another store. */
   readStored(after: number, limit: number): Promise<RecordedEvent[]>;

@@ -1,7 +1,9 @@
 import { ANY, NO_STREAM, STREAM_EXISTS, WrongExpectedVersionError } from '@kurrent/kurrentdb-client';
 import { WrongExpectedRevisionError } from '../event-store.port';
 import {
+  EVENT_ID_KEY,
   RECORDED_AT_KEY,
+  kurrentIdentity,
   conflictOf,
   positionOf,
   readPositionAfter,
@@ -68,6 +70,21 @@ describe('KurrentDB mapping', () => {
     expect(imported.recordedAt).toEqual(new Date('2026-01-01T00:00:03.000Z'));
     expect(imported.metadata).toEqual({ schemaVersion: 1 });
     expect(recordedOf(kurrentEvent(undefined), 'Seat-s1.1', 900).metadata).toEqual({});
+  });
+
+  it('sends a UUID id as it is, and any other id as a UUID of its own, kept in the metadata for reads', () => {
+    const uuid = '0b5e8f8e-9c1a-4f0e-8d3b-2f6a1c9e7d10';
+    expect(kurrentIdentity(uuid, { schemaVersion: 1 })).toEqual({ id: uuid, metadata: { schemaVersion: 1 } });
+    const derived = kurrentIdentity('c-1:created', { schemaVersion: 1 });
+    expect(derived.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(derived.metadata).toEqual({ schemaVersion: 1, [EVENT_ID_KEY]: 'c-1:created' });
+    // A retry sends the same UUID, so the server deduplicates it; another id gets another.
+    expect(kurrentIdentity('c-1:created', {}).id).toBe(derived.id);
+    expect(kurrentIdentity('c-2:created', {}).id).not.toBe(derived.id);
+    expect(kurrentIdentity(uuid.toUpperCase(), {}).metadata).toEqual({ [EVENT_ID_KEY]: uuid.toUpperCase() });
+    const read = recordedOf({ ...kurrentEvent(derived.metadata), id: derived.id }, 'Concert-c-1', 900);
+    expect(read.id).toBe('c-1:created');
+    expect(read.metadata).toEqual({ schemaVersion: 1 });
   });
 
   it('filters event types by whole name, with special characters taken literally', () => {

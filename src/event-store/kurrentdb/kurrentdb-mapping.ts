@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ANY,
   NO_STREAM,
@@ -51,6 +52,28 @@ export function conflictOf(error: unknown, streamId: string, expected: ExpectedR
  */
 export const RECORDED_AT_KEY = '$recordedAt';
 
+/**
+ * KurrentDB takes only UUIDs as event ids, and the port takes any string
+ * (some handlers derive theirs, e.g. `{concertId}:created`). Such an id is
+ * sent as a name-based UUID (SHA-1, version 5 layout) of itself, so a retry
+ * still deduplicates on the server, and is kept in the metadata under this
+ * key so reads give back the port's id. Lower-case UUIDs go as they are.
+ */
+export const EVENT_ID_KEY = '$eventId';
+
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The id and metadata an event is sent to KurrentDB with. */
+export function kurrentIdentity(id: string, metadata: EventMetadata): { id: string; metadata: EventMetadata } {
+  if (CANONICAL_UUID.test(id)) return { id, metadata };
+  const hash = createHash('sha1').update('rush-tickets event id\n').update(id).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return { id: uuid, metadata: { ...metadata, [EVENT_ID_KEY]: id } };
+}
+
 export type KurrentRecorded = {
   readonly id: string;
   readonly streamId: string;
@@ -64,12 +87,13 @@ export type KurrentRecorded = {
 
 /** A KurrentDB event as the port records it; `streamId` without the store's prefix. */
 export function recordedOf(event: KurrentRecorded, streamId: string, position: number): RecordedEvent {
-  const { [RECORDED_AT_KEY]: recordedAt, ...metadata } = (isObject(event.metadata) ? event.metadata : {}) as Record<
-    string,
-    unknown
-  >;
+  const {
+    [RECORDED_AT_KEY]: recordedAt,
+    [EVENT_ID_KEY]: portId,
+    ...metadata
+  } = (isObject(event.metadata) ? event.metadata : {}) as Record<string, unknown>;
   return {
-    id: event.id,
+    id: typeof portId === 'string' ? portId : event.id,
     streamId,
     revision: Number(event.revision),
     position,

@@ -30,12 +30,14 @@ import {
   Subscription,
   SubscriptionHandler,
 } from '../event-store.port';
+import type { SqlClient } from '../sql-client';
 import { EVENT_UPCASTERS } from '../upcasting/event-upcasters';
 import { Upcasters } from '../upcasting/upcasters';
 import {
   KurrentRecorded,
   RECORDED_AT_KEY,
   conflictOf,
+  kurrentIdentity,
   positionOf,
   readPositionAfter,
   recordedOf,
@@ -52,10 +54,17 @@ export type KurrentDbOptions = {
    */
   readonly streamPrefix?: string;
   readonly upcasters?: Upcasters;
+  /**
+   * The SQL database kept beside the log for coordination (see
+   * open-event-store.ts); the store owns it and closes it with itself.
+   */
+  readonly coordinationSql?: SqlClient;
 };
 
 /** How many filtered events a server-side search looks through before it reports back. */
 const CHECKPOINT_INTERVAL = 1;
+/** Events per read when the admin side walks the log. */
+const PAGE = 1_000;
 
 /**
  * The event store port on KurrentDB (EventStoreDB), through the official
@@ -71,6 +80,8 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   private readonly prefix: string;
   private readonly upcasters: Upcasters;
   private readonly listeners: ((events: readonly RecordedEvent[]) => void)[] = [];
+  /** The SQL database beside the log, when it was opened with one (KurrentDbOptions.coordinationSql). */
+  readonly coordinationSql: SqlClient | undefined;
 
   private constructor(
     private readonly client: KurrentDBClient,
@@ -78,26 +89,34 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   ) {
     this.prefix = options.streamPrefix ?? '';
     this.upcasters = options.upcasters ?? EVENT_UPCASTERS;
+    this.coordinationSql = options.coordinationSql;
   }
 
   /** `url`: a connection string, e.g. `kurrentdb://127.0.0.1:2113?tls=false`. */
   static async open(url: string, options: KurrentDbOptions = {}): Promise<KurrentDbEventStore> {
-    const store = new KurrentDbEventStore(KurrentDBClient.connectionString(url), options);
-    await store.headPosition(); // fails the start, not the first command, when the server is unreachable
+    const client = KurrentDBClient.connectionString(url);
+    const store = new KurrentDbEventStore(client, options);
+    try {
+      await store.headPosition(); // fails the start, not the first command, when the server is unreachable
+    } catch (error) {
+      await client.dispose().catch(() => undefined); // coordinationSql stays the caller's until open succeeds
+      throw error;
+    }
     return store;
   }
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const name = this.prefix + streamId;
-    const data = events.map((event) =>
-      jsonEvent({
-        id: event.id,
+    const data = events.map((event) => {
+      const sent = kurrentIdentity(event.id, this.upcasters.stamp(event.type, event.metadata));
+      return jsonEvent({
+        id: sent.id,
         type: event.type,
         data: event.data as JSONType,
-        metadata: this.upcasters.stamp(event.type, event.metadata) as JSONType,
-      }),
-    );
+        metadata: sent.metadata as JSONType,
+      });
+    });
     let result;
     try {
       result = await this.client.appendToStream(name, data, { streamState: streamStateOf(expected) });
@@ -105,10 +124,12 @@ export class KurrentDbEventStore implements EventStoreAdmin {
       throw conflictOf(error, streamId, expected);
     }
     const nextRevision = Number(result.nextExpectedRevision);
-    // A retried append the server recognised may come back without a position: its events have one.
-    const position = result.position
-      ? positionOf(result.position)
-      : ((await this.readStream(streamId, nextRevision)).at(-1)?.position ?? 0);
+    if (!result.position) {
+      // A retry the server recognised by its event ids comes back without a position and wrote nothing:
+      // the position is that of its last event, which may no longer be the stream's last.
+      return { nextRevision, position: await this.positionAt(streamId, nextRevision) };
+    }
+    const position = positionOf(result.position);
     if (this.listeners.length > 0) await this.tellWritten(streamId, events, nextRevision, position);
     return { nextRevision, position };
   }
@@ -129,6 +150,16 @@ export class KurrentDbEventStore implements EventStoreAdmin {
           ]
         : await this.readStream(streamId, nextRevision - events.length + 1);
     for (const listener of this.listeners) listener(written);
+  }
+
+  private async positionAt(streamId: string, revision: number): Promise<number> {
+    const events = this.client.readStream(this.prefix + streamId, {
+      fromRevision: BigInt(revision),
+      direction: FORWARDS,
+      maxCount: 1,
+    });
+    for await (const resolved of events) if (resolved.event?.position) return positionOf(resolved.event.position);
+    throw new Error(`stream ${streamId} has no event at revision ${revision} after an append acknowledged it`);
   }
 
   async readStream(streamId: string, fromRevision = 0): Promise<RecordedEvent[]> {
@@ -160,16 +191,13 @@ export class KurrentDbEventStore implements EventStoreAdmin {
 
   async readSelected(selection: LogSelection): Promise<RecordedEvent[]> {
     const selected: RecordedEvent[] = [];
-    let after = selection.after;
-    while (selected.length < selection.limit) {
-      const page = await this.scan(after, 1_000, selection.type ? [selection.type] : undefined);
+    const types = selection.type ? [selection.type] : undefined;
+    pages: for await (const page of this.pages(selection.after, types)) {
       for (const event of page) {
-        if (event.position > selection.until || selected.length >= selection.limit) break;
+        if (event.position > selection.until) break pages;
         if (!selection.category || event.streamId.startsWith(`${selection.category}-`)) selected.push(event);
+        if (selected.length >= selection.limit) break pages;
       }
-      const last = page[page.length - 1];
-      if (!last || last.position >= selection.until || page.length < 1_000) break;
-      after = last.position;
     }
     return this.upcasters.upcastAll(selected);
   }
@@ -206,9 +234,7 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   async stats(): Promise<StoredStats> {
     const byKey = new Map<string, StoredStats['byType'][number] & { category: string }>();
     const streams = new Set<string>();
-    let after = 0;
-    for (;;) {
-      const page = await this.scan(after, 1_000);
+    for await (const page of this.pages(0)) {
       for (const event of page) {
         streams.add(event.streamId);
         const category = event.streamId.split('-', 1)[0];
@@ -224,8 +250,6 @@ export class KurrentDbEventStore implements EventStoreAdmin {
           lastPosition: event.position,
         });
       }
-      if (page.length < 1_000) break;
-      after = page[page.length - 1].position;
     }
     const byType = [...byKey.values()].sort((a, b) =>
       `${a.category}\n${a.type}`.localeCompare(`${b.category}\n${b.type}`),
@@ -268,19 +292,24 @@ export class KurrentDbEventStore implements EventStoreAdmin {
   }
 
   async close(): Promise<void> {
-    await this.client.dispose();
+    try {
+      await this.client.dispose();
+    } finally {
+      await this.coordinationSql?.close();
+    }
   }
 
   private async importRun(run: readonly RecordedEvent[]): Promise<number> {
     const first = run[0];
-    const data = run.map((event) =>
-      jsonEvent({
-        id: event.id,
+    const data = run.map((event) => {
+      const sent = kurrentIdentity(event.id, { ...event.metadata, [RECORDED_AT_KEY]: event.recordedAt.toISOString() });
+      return jsonEvent({
+        id: sent.id,
         type: event.type,
         data: event.data as JSONType,
-        metadata: { ...event.metadata, [RECORDED_AT_KEY]: event.recordedAt.toISOString() } as JSONType,
-      }),
-    );
+        metadata: sent.metadata as JSONType,
+      });
+    });
     try {
       const result = await this.client.appendToStream(this.prefix + first.streamId, data, {
         streamState: first.revision === 0 ? NO_STREAM : BigInt(first.revision - 1),
@@ -292,6 +321,16 @@ export class KurrentDbEventStore implements EventStoreAdmin {
         'invalid',
         `stream ${first.streamId} is not at revision ${first.revision - 1}: import needs the events of an export, in order`,
       );
+    }
+  }
+
+  /** The log after `after` (only `types` when given) in pages of PAGE, as stored, until its end. */
+  private async *pages(after: number, types?: readonly string[]): AsyncGenerator<RecordedEvent[]> {
+    for (let from = after; ;) {
+      const page = await this.scan(from, PAGE, types);
+      if (page.length > 0) yield page;
+      if (page.length < PAGE) return;
+      from = page[page.length - 1].position;
     }
   }
 
