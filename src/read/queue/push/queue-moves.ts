@@ -34,9 +34,7 @@ export function admittedBy(
 }
 
 /** What a WaitlistOffered event offers, to whom, as its stream announces it. */
-export function waitlistOfferIn(
-  event: Pick<RecordedEvent, 'type' | 'data'>,
-):
+export function waitlistOfferIn(event: Pick<RecordedEvent, 'type' | 'data'>):
   | {
       concertId: string;
       userId: string;
