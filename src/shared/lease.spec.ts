@@ -24,26 +24,36 @@ describe('Lease', () => {
   afterAll(() => sql.close());
 
   it('answers a renewal inside a quarter of the TTL without the database, and renews after it', async () => {
-    const lease = new Lease(counting, 'quarter', 'me', 400);
+    // A quarter of 8 s: no loaded machine takes that between two calls, so the second never asks.
+    const lease = new Lease(counting, 'quarter', 'me', 8_000);
     asked = 0;
     expect(await lease.acquire()).toBe(true);
     expect(await lease.acquire()).toBe(true);
     expect(asked).toBe(1);
-    await sleep(120);
+    await sleep(2_100);
     expect(await lease.acquire()).toBe(true);
     expect(asked).toBe(2);
   });
 
-  it('keeps another holder out while it renews, and lets it in once the lease lapses', async () => {
-    const mine = new Lease(counting, 'contested', 'me', 300);
-    const theirs = new Lease(counting, 'contested', 'them', 300);
+  it('keeps another holder out while it holds and renews, whatever the timing', async () => {
+    // A TTL no loaded machine outlasts: the refusal does not depend on how fast this test runs.
+    const mine = new Lease(counting, 'contested', 'me', 60_000);
+    const theirs = new Lease(counting, 'contested', 'them', 60_000);
     expect(await mine.acquire()).toBe(true);
-    for (let i = 0; i < 5; i++) {
-      await sleep(100);
-      expect(await mine.acquire()).toBe(true);
-      expect(await theirs.acquire()).toBe(false);
-    }
-    await sleep(350);
+    expect(await theirs.acquire()).toBe(false);
+    // A renewal by a fresh handle of the same holder asks the database, and still keeps them out.
+    expect(await new Lease(counting, 'contested', 'me', 60_000).acquire()).toBe(true);
+    expect(await theirs.acquire()).toBe(false);
+  });
+
+  it('lets another holder in once the lease lapses', async () => {
+    const mine = new Lease(counting, 'lapsing', 'me', 200);
+    const theirs = new Lease(counting, 'lapsing', 'them', 200);
+    expect(await mine.acquire()).toBe(true);
+    // Only ever later than the TTL, so a slow machine cannot make this early.
+    await sleep(400);
     expect(await theirs.acquire()).toBe(true);
+    expect(mine.isHeld).toBe(true);
+    expect(await new Lease(counting, 'lapsing', 'me', 200).acquire()).toBe(false);
   });
 });

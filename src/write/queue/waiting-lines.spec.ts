@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../event-store/event-store.port';
-import { logWriter } from '../../shared/given-when-then';
+import { logWriter, mulberry32 } from '../../shared/given-when-then';
 import { preQueueOrder } from '../../shared/pre-queue-order';
 import { WaitingLines } from './waiting-lines';
 
@@ -72,11 +72,41 @@ describe('the admission leader index of waiting lines', () => {
     const expected = [...order].map((joinIndex, rank) => [`e-${'abcdef'[joinIndex]}`, pre[rank].position]);
     const next = lines.candidates('c6', 10);
     expect(next.map((e) => [e.entryId, e.rank])).toEqual([...expected, ['e-late', undefined]]);
-    // A new leader rebuilding from its low-water mark reads the whole pre-queue again, and shuffles it alike.
-    expect(lines.lowWater(0)).toBe(pre[0].position - 1);
+    // A new leader rebuilding from its low-water mark (where this one started) reads the whole pre-queue again,
+    // and shuffles it alike.
+    expect(lines.lowWater(0)).toBe(0);
     lines.apply([admitted('c6', [], 10_000)]);
     const rebuilt = new WaitingLines(lines.lowWater(0));
     rebuilt.apply([...pre, opened, late]);
     expect(rebuilt.candidates('c6', 10)).toEqual(next);
+  });
+
+  it('puts its low-water mark only at positions the log gave out, from which a new leader rebuilds the same lines', () => {
+    const random = mulberry32(7);
+    const start = joined('c8', 'before');
+    const lines = new WaitingLines(start.position);
+    const applied = new Set([start.position]);
+    const waiting: Record<string, RecordedEvent[]> = { c8: [], c9: [] };
+    const log: RecordedEvent[] = [];
+    for (let step = 0; step < 300; step += 1) {
+      const concertId = random() < 0.5 ? 'c8' : 'c9';
+      // Positions that hold no event, as KurrentDB's log offsets do: `position - 1` lands in one of them.
+      at('Gap', 'Gap-1', {});
+      let event: RecordedEvent;
+      if (random() < 0.6 || waiting[concertId].length === 0) {
+        event = joined(concertId, `u${step}`);
+        waiting[concertId].push(event);
+      } else {
+        event = admitted(concertId, waiting[concertId].splice(0, 1 + Math.floor(random() * 3)), 1_000);
+      }
+      log.push(event);
+      lines.apply([event]);
+      applied.add(event.position);
+      const low = lines.lowWater(5_000);
+      expect(applied.has(low)).toBe(true);
+      const rebuilt = new WaitingLines(low);
+      rebuilt.apply(log.filter((e) => e.position > low));
+      for (const c of ['c8', 'c9']) expect(rebuilt.candidates(c, 1_000)).toEqual(lines.candidates(c, 1_000));
+    }
   });
 });

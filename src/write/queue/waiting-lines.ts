@@ -15,10 +15,16 @@ type Line = {
    * all of it is admitted the low-water mark stays before its first join, so
    * a new leader reads every pre-queue join again and shuffles them alike.
    */
-  preQueue: { firstJoin: number; end: number } | undefined;
+  preQueue: { restartAfter: number; lastJoin: number; end: number } | undefined;
   servedUpTo: number;
-  /** Admissions that may still hold slots: their position (for the low-water mark) and end. */
-  admissions: { position: number; activeUntil: number }[];
+  /**
+   * A position this index applied (or started from) with every entry still
+   * waiting after it: a new leader reads on from there. Always a position the
+   * store gave out, never one made up by arithmetic (KurrentDB refuses those).
+   */
+  restartAfter: number;
+  /** Admissions that may still hold slots: the position applied before each (for the low-water mark) and their end. */
+  admissions: { after: number; activeUntil: number }[];
   /** Completed entries that may still be counted against a slot. */
   completed: Set<string>;
 };
@@ -43,20 +49,24 @@ export class WaitingLines {
   apply(events: readonly RecordedEvent[]): void {
     for (const event of events) {
       if (event.position <= this.cursor) continue;
+      const before = this.cursor;
       this.cursor = event.position;
       if (event.type === 'QueueJoined') {
         const { entryId, userId, concertId } = event.data as QueueJoined['data'];
         const line = this.line(concertId);
-        if (event.position > line.servedUpTo) line.waiting.push({ entryId, userId, joinedPosition: event.position });
+        if (event.position > line.servedUpTo) {
+          if (line.head === line.waiting.length) line.restartAfter = before;
+          line.waiting.push({ entryId, userId, joinedPosition: event.position });
+        }
       } else if (event.type === 'QueueAdmitted') {
         const { concertId, entries, activeUntil } = event.data as QueueAdmitted['data'];
         const line = this.line(concertId);
         line.servedUpTo = Math.max(line.servedUpTo, ...entries.map(rankOf));
         while (line.head < line.waiting.length && rankOf(line.waiting[line.head]) <= line.servedUpTo) {
-          line.head += 1;
+          pass(line);
         }
         compact(line);
-        line.admissions.push({ position: event.position, activeUntil: Date.parse(activeUntil) });
+        line.admissions.push({ after: before, activeUntil: Date.parse(activeUntil) });
       } else if (event.type === 'QueueCompleted') {
         const concertId = event.streamId.slice(QUEUE_ENTRY.length, event.streamId.lastIndexOf('.'));
         this.line(concertId).completed.add((event.data as QueueCompleted['data']).entryId);
@@ -98,9 +108,9 @@ export class WaitingLines {
     for (const line of this.lines.values()) {
       line.admissions = line.admissions.filter((a) => a.activeUntil > now);
       if (line.admissions.length === 0) line.completed.clear();
-      if (line.preQueue && line.head < line.preQueue.end) low = Math.min(low, line.preQueue.firstJoin - 1);
-      else if (line.head < line.waiting.length) low = Math.min(low, line.waiting[line.head].joinedPosition - 1);
-      if (line.admissions.length > 0) low = Math.min(low, line.admissions[0].position - 1);
+      if (line.preQueue && line.head < line.preQueue.end) low = Math.min(low, line.preQueue.restartAfter);
+      else if (line.head < line.waiting.length) low = Math.min(low, line.restartAfter);
+      if (line.admissions.length > 0) low = Math.min(low, line.admissions[0].after);
     }
     return low;
   }
@@ -108,11 +118,31 @@ export class WaitingLines {
   private line(concertId: string): Line {
     let line = this.lines.get(concertId);
     if (!line) {
-      line = { waiting: [], head: 0, preQueue: undefined, servedUpTo: 0, admissions: [], completed: new Set() };
+      line = {
+        waiting: [],
+        head: 0,
+        preQueue: undefined,
+        servedUpTo: 0,
+        restartAfter: this.cursor,
+        admissions: [],
+        completed: new Set(),
+      };
       this.lines.set(concertId, line);
     }
     return line;
   }
+}
+
+/**
+ * Moves the head past an admitted entry. Outside the pre-queue the line is in
+ * join order, so every entry still waiting joined after the one passed; the
+ * pre-queue, shuffled, is behind its last join only once all of it is passed.
+ */
+function pass(line: Line): void {
+  const passed = line.waiting[line.head];
+  line.head += 1;
+  if (!line.preQueue || line.head > line.preQueue.end) line.restartAfter = passed.joinedPosition;
+  else if (line.head === line.preQueue.end) line.restartAfter = line.preQueue.lastJoin;
 }
 
 // Admitted entries are dropped from the front in chunks, so a long line costs no copying per admission.
@@ -137,5 +167,9 @@ function open(line: Line, seed: number): void {
   const shuffled = Array.from(order, (joinIndex, rank) => ({ ...pre[joinIndex], rank: pre[rank].joinedPosition }));
   line.waiting = shuffled;
   line.head = 0;
-  line.preQueue = { firstJoin: pre[0].joinedPosition, end: shuffled.length };
+  line.preQueue = {
+    restartAfter: line.restartAfter,
+    lastJoin: pre[pre.length - 1].joinedPosition,
+    end: shuffled.length,
+  };
 }

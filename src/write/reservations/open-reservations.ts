@@ -6,8 +6,13 @@ export type OpenReservation = {
   readonly state: ReservationState;
   /** When its last event was recorded (epoch ms): a flow silent for long is presumed orphaned. */
   readonly updatedAt: number;
-  /** The log position of the first of its events this index saw. */
-  readonly since: number;
+  /**
+   * The position this index had applied before the first of its events: a
+   * restart that reads on from there sees all of them. A position the store
+   * gave out (or the index's start), not one before it by arithmetic, which
+   * KurrentDB would refuse.
+   */
+  readonly after: number;
 };
 
 const RESERVATION = 'Reservation-';
@@ -26,8 +31,12 @@ export class OpenReservations {
   /** The last log position observed. */
   private cursor: number;
 
+  /** Where the index started following the log. */
+  private readonly start: number;
+
   constructor(cursor = 0) {
     this.cursor = cursor;
+    this.start = cursor;
   }
 
   get size(): number {
@@ -36,6 +45,7 @@ export class OpenReservations {
 
   observe(events: readonly RecordedEvent[]): void {
     for (const event of events) {
+      const before = this.cursor;
       if (event.position > this.cursor) this.cursor = event.position;
       if (!event.streamId.startsWith(RESERVATION)) continue;
       const reservationId = event.streamId.slice(RESERVATION.length);
@@ -49,8 +59,9 @@ export class OpenReservations {
         : known.state === UNREAD
           ? UNREAD
           : evolve(known.state, event);
-      const since = known?.since ?? event.position;
-      this.open.set(reservationId, { reservationId, state, updatedAt: event.recordedAt.getTime(), since });
+      // An old event delivered late has no predecessor this index knows: fall back to before it.
+      const after = known?.after ?? (event.position > before ? before : Math.min(this.start, event.position - 1));
+      this.open.set(reservationId, { reservationId, state, updatedAt: event.recordedAt.getTime(), after });
     }
   }
 
@@ -70,7 +81,7 @@ export class OpenReservations {
    */
   lowWater(): number {
     let low = this.cursor;
-    for (const open of this.open.values()) if (open.since - 1 < low) low = open.since - 1;
+    for (const open of this.open.values()) if (open.after < low) low = open.after;
     return low;
   }
 

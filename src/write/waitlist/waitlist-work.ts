@@ -29,11 +29,14 @@ const OUTCOMES: Readonly<Record<string, OfferOutcome>> = {
   ReservationPaid: 'paid',
 };
 
-export type Release = { seatId: string; position: number; releasedAt: number };
+/** `after`: the position applied before it, where a new leader reads on from (never `position - 1`: KurrentDB refuses made-up positions). */
+export type Release = { seatId: string; position: number; after: number; releasedAt: number };
 export type LiveOffer = {
   scheduleId: string;
   reservationId: string;
   position: number;
+  /** The position applied before the offer (see Release). */
+  after: number;
   /** How the offered hold ended, once the log says. */
   outcome: OfferOutcome | undefined;
   /** Whether this leader knows the offer's hold was started (a new leader checks every offer once). */
@@ -54,6 +57,8 @@ export class WaitlistWork {
   readonly joins = new Map<string, Map<string, WaitlistEntryRef>>();
   readonly releases = new Map<string, Map<string, Release>>();
   readonly offers = new Map<string, LiveOffer>();
+  /** Per join not yet enrolled, the position applied before it (see Release). */
+  private readonly joinedAfter = new Map<string, number>();
 
   constructor(
     /** The last log position applied. */
@@ -63,19 +68,24 @@ export class WaitlistWork {
   apply(events: readonly RecordedEvent[]): void {
     for (const event of events) {
       if (event.position <= this.cursor) continue;
+      const before = this.cursor;
       this.cursor = event.position;
       switch (event.type) {
         case 'WaitlistJoined': {
           const { entryId, scheduleId, userId, concertId, queueEntryId } = event.data as WaitlistJoined['data'];
           const joins = this.joins.get(scheduleId) ?? new Map<string, WaitlistEntryRef>();
           joins.set(entryId, { entryId, userId, concertId, queueEntryId, joinedPosition: event.position });
+          this.joinedAfter.set(entryId, before);
           this.joins.set(scheduleId, joins);
           break;
         }
         case 'WaitlistEnrolled': {
           const { scheduleId, entries } = event.data as WaitlistEnrolled['data'];
           const joins = this.joins.get(scheduleId);
-          for (const entry of entries) joins?.delete(entry.entryId);
+          for (const entry of entries) {
+            joins?.delete(entry.entryId);
+            this.joinedAfter.delete(entry.entryId);
+          }
           if (joins?.size === 0) this.joins.delete(scheduleId);
           break;
         }
@@ -86,6 +96,7 @@ export class WaitlistWork {
               scheduleId,
               reservationId,
               position: event.position,
+              after: before,
               outcome: undefined,
               started: false,
             });
@@ -99,7 +110,12 @@ export class WaitlistWork {
           const { seatId } = event.data as SeatReleased['data'] & { reason: ReleaseReason };
           const scheduleId = scheduleOfSeat(seatId);
           const releases = this.releases.get(scheduleId) ?? new Map<string, Release>();
-          releases.set(seatId, { seatId, position: event.position, releasedAt: event.recordedAt.getTime() });
+          releases.set(seatId, {
+            seatId,
+            position: event.position,
+            after: before,
+            releasedAt: event.recordedAt.getTime(),
+          });
           this.releases.set(scheduleId, releases);
           break;
         }
@@ -113,7 +129,10 @@ export class WaitlistWork {
 
   enrolled(scheduleId: string, entries: readonly WaitlistEntryRef[]): void {
     const joins = this.joins.get(scheduleId);
-    for (const entry of entries) joins?.delete(entry.entryId);
+    for (const entry of entries) {
+      joins?.delete(entry.entryId);
+      this.joinedAfter.delete(entry.entryId);
+    }
     if (joins?.size === 0) this.joins.delete(scheduleId);
   }
 
@@ -127,10 +146,9 @@ export class WaitlistWork {
   /** The position before which nothing is left to do. */
   lowWater(): number {
     let low = this.cursor;
-    for (const joins of this.joins.values()) for (const j of joins.values()) low = Math.min(low, j.joinedPosition - 1);
-    for (const releases of this.releases.values())
-      for (const r of releases.values()) low = Math.min(low, r.position - 1);
-    for (const offer of this.offers.values()) low = Math.min(low, offer.position - 1);
+    for (const after of this.joinedAfter.values()) low = Math.min(low, after);
+    for (const releases of this.releases.values()) for (const r of releases.values()) low = Math.min(low, r.after);
+    for (const offer of this.offers.values()) low = Math.min(low, offer.after);
     return low;
   }
 }

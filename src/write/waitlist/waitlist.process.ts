@@ -201,6 +201,8 @@ export class WaitlistProcess {
           scheduleId,
           reservationId,
           position: offered.position!,
+          // The seat's release comes before the offer: a new leader reading on from before it sees both.
+          after: release.after,
           outcome: undefined,
           started: false,
         });
