@@ -382,13 +382,9 @@ export class SqlEventStore implements EventStoreAdmin {
       );
       return this.upcasters.upcastAll(rows.map(toRecorded));
     }
-    const cached = this.recent.after(after, limit) ?? [];
-    const last = cached.at(-1)?.position ?? after;
-    // The cache holds a run of this process's recent appends; past its end (another writer's events, or
-    // the head) the table answers, so a short page still means the log has nothing more.
-    const complete = cached.length === limit || (this.owned !== undefined && last >= this.owned.head);
-    const stored = complete ? [] : await this.readStored(last, limit - cached.length);
-    return this.upcasters.upcastAll(cached.length === 0 ? stored : [...cached, ...stored]);
+    const cached = this.recent.after(after, limit);
+    if (cached) return this.upcasters.upcastAll(cached);
+    return this.upcasters.upcastAll(await this.readStored(after, limit));
   }
 
   async readStored(after: number, limit: number): Promise<RecordedEvent[]> {

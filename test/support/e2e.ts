@@ -130,9 +130,14 @@ export function eventStoreAdminOf(running: RunningApp): EventStoreAdmin {
   return running.app.get<EventStoreAdmin>(EVENT_STORE_ADMIN);
 }
 
-/** The whole log in position order (read in one go and sorted, so it does not rely on the store's paging order). */
+/**
+ * The whole log in position order, as stored: read from the table itself
+ * (readAll may serve a page from the instance's own recent appends, which
+ * ends at the first event another instance wrote), and sorted.
+ */
 export async function allEvents(running: RunningApp): Promise<RecordedEvent[]> {
-  const events = await eventStoreOf(running).readAll(0, 1_000_000);
+  const selection = { after: 0, until: Number.MAX_SAFE_INTEGER, limit: 1_000_000 };
+  const events = await eventStoreAdminOf(running).readSelected(selection);
   return [...events].sort((a, b) => a.position - b.position);
 }
 
