@@ -259,9 +259,12 @@ ensure_formatted() {
   if [ -n "$(ls -A "$DATA_DIR")" ]; then
     die "$DATA_DIR is not empty but not formatted (no meta.properties); remove it (infra/kafka.sh destroy) and retry"
   fi
-  # Cluster id: 16 random bytes, URL-safe base64 without padding (22 chars), as `random-uuid` makes.
-  local cid
-  cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # Cluster id: 16 random bytes, URL-safe base64 without padding (22 chars), as `random-uuid` makes. One in
+  # 64 starts with '-', which the tool's argument parser takes for an option (Kafka's own Uuid avoids it too).
+  local cid="-"
+  while [ "${cid#-}" != "$cid" ]; do
+    cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   log "formatting KRaft storage in $DATA_DIR (cluster id $cid)"
   if ! "$JAVA" -Xmx256m -cp "$LIBS/*" -Dlog4j2.configurationFile="$LOG4J_CONF" \
     kafka.tools.StorageTool format -t "$cid" -c "$CONF" >>"$LOGFILE" 2>&1; then
