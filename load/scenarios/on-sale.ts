@@ -217,8 +217,10 @@ async function buy(vu: Vu, data: Data, user: Buyer): Promise<void> {
   if (!held) return;
   await charge(vu, user, FUNDS, `funds-${user.userId}`);
   data.bought.add(user);
+  // Counted before the payment's await: other VUs' buyers come in meanwhile, and the tenth must stay the tenth.
+  const nth = data.bought.size;
   const paid = await pay(vu, headers, held.reservationId);
-  if (paid.status !== 201 || data.bought.size % REFUND_EVERY !== 0) return;
+  if (paid.status !== 201 || nth % REFUND_EVERY !== 0) return;
   const refund = await vu.http.call('refund', 'POST', `/v1/reservations/${held.reservationId}/refund`, {
     headers: { ...auth(user), 'idempotency-key': `refund-${held.reservationId}` },
   });
