@@ -2,10 +2,10 @@ import type { RecordedEvent } from '../src/event-store/event-store.port';
 import { preQueueOrder } from '../src/shared/pre-queue-order';
 import type { QueueOpened } from '../src/write/queue/admission.decider';
 import type { QueueJoined } from '../src/write/queue/queue-entry.decider';
-import { ADMIN_KEY, RunningApp, startApp } from './support/app';
+import { ADMIN_KEY, RunningApp } from './support/app';
 import { User } from './support/client';
 import { allEvents, pollUntil, registeredUsers, sameUserOn } from './support/e2e';
-import { freshProductionEnv } from './support/production';
+import { TwoInstances, startTwoInstances } from './support/production';
 import { describeWithProductionServices } from './support/services';
 
 const EARLY = 40;
@@ -16,22 +16,16 @@ const EARLY = 40;
  * the shuffle) answers on either instance the places the seed in QueueOpened gives.
  */
 describeWithProductionServices('scheduled opening across two production instances', () => {
-  let fresh: Awaited<ReturnType<typeof freshProductionEnv>>;
+  let instances: TwoInstances | undefined;
   let a: RunningApp;
   let b: RunningApp;
 
   beforeAll(async () => {
-    fresh = await freshProductionEnv();
-    // Nobody is admitted: the places of the whole pre-queue stay readable.
-    const env = { ...fresh.env, QUEUE_ACTIVE_CAPACITY: '1', QUEUE_ACTIVE_TTL_SECONDS: '600' };
-    a = await startApp({ ...env, INSTANCE_ID: 'open-a' });
-    b = await startApp({ ...env, INSTANCE_ID: 'open-b' });
+    // One slot: the places of the rest of the pre-queue stay readable.
+    instances = await startTwoInstances('open', { QUEUE_ACTIVE_CAPACITY: '1', QUEUE_ACTIVE_TTL_SECONDS: '600' });
+    ({ a, b } = instances);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await fresh?.drop();
-  });
+  afterAll(() => instances?.close());
 
   it('joins on both answer PRE_QUEUE; after the opening both read the shuffled places', async () => {
     const created = await a.client.request('POST', '/v1/admin/concerts', {

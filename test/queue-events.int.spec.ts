@@ -1,9 +1,9 @@
 import { ADMISSION_PROCESS } from '../src/app/tokens';
 import { AdmissionProcess } from '../src/write/queue/admission.process';
-import { RunningApp, startApp } from './support/app';
+import { RunningApp } from './support/app';
 import { sameUserOn, pollUntil, quickUsers } from './support/e2e';
 import { EventStreamReader } from './support/event-stream';
-import { freshProductionEnv } from './support/production';
+import { TwoInstances, startTwoInstances } from './support/production';
 import { describeWithProductionServices } from './support/services';
 
 const leads = (running: RunningApp) => running.app.get<AdmissionProcess>(ADMISSION_PROCESS).isLeader;
@@ -14,21 +14,15 @@ const leads = (running: RunningApp) => running.app.get<AdmissionProcess>(ADMISSI
  * one running, and the stream is open on instance A.
  */
 describeWithProductionServices('queue status event stream across two production instances', () => {
-  let fresh: Awaited<ReturnType<typeof freshProductionEnv>>;
+  let instances: TwoInstances | undefined;
   let a: RunningApp;
   let b: RunningApp;
 
   beforeAll(async () => {
-    fresh = await freshProductionEnv();
-    const env = { ...fresh.env, QUEUE_ACTIVE_CAPACITY: '1', QUEUE_ACTIVE_TTL_SECONDS: '600' };
-    a = await startApp({ ...env, INSTANCE_ID: 'push-a' });
-    b = await startApp({ ...env, INSTANCE_ID: 'push-b' });
+    instances = await startTwoInstances('push', { QUEUE_ACTIVE_CAPACITY: '1', QUEUE_ACTIVE_TTL_SECONDS: '600' });
+    ({ a, b } = instances);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await fresh?.drop();
-  });
+  afterAll(() => instances?.close());
 
   it('pushes to a stream on instance A the admission written by instance B', async () => {
     // Halted, A writes no admission at all (it keeps the flag of a lease it no longer renews).

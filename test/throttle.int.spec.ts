@@ -1,37 +1,35 @@
 import Redis from 'ioredis';
-import { RunningApp, startApp } from './support/app';
+import { RunningApp } from './support/app';
 import { Client, Response } from './support/client';
 import { expectProblem } from './support/e2e';
-import { freshProductionEnv } from './support/production';
+import { TwoInstances, startTwoInstances } from './support/production';
 import { describeWithProductionServices } from './support/services';
 
 const PASSWORD = 'correct horse battery';
 
 /** Issue 12, item 4: behind a load balancer the login and signup limits are one count in Redis, not one per instance. */
 describeWithProductionServices('auth throttles across two production instances sharing Redis', () => {
-  let fresh: Awaited<ReturnType<typeof freshProductionEnv>>;
+  let instances: TwoInstances | undefined;
+  let prefix: string;
+  let redisUrl: string;
   let a: RunningApp;
   let b: RunningApp;
   /** Alternates between the instances request by request, as a round-robin balancer would. */
   let balanced: Client;
 
   beforeAll(async () => {
-    fresh = await freshProductionEnv();
-    const limits = {
+    instances = await startTwoInstances('throttle', {
       AUTH_THROTTLE_WINDOW_SECONDS: '600',
       AUTH_THROTTLE_PER_ACCOUNT: '4',
       AUTH_THROTTLE_LOGIN_PER_ADDRESS: '1000',
       AUTH_THROTTLE_SIGNUP_PER_ADDRESS: '3',
-    };
-    a = await startApp({ ...fresh.env, ...limits, INSTANCE_ID: 'throttle-a' });
-    b = await startApp({ ...fresh.env, ...limits, INSTANCE_ID: 'throttle-b' });
+    });
+    ({ a, b } = instances);
+    prefix = instances.env.REDIS_KEY_PREFIX;
+    redisUrl = instances.env.REDIS_URL;
     balanced = new Client([a.url, b.url], a.client.adminKey);
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await fresh?.drop();
-  });
+  afterAll(() => instances?.close());
 
   it('counts one account’s login attempts on both instances together, in Redis under the deployment’s prefix', async () => {
     const name = `shared_${Math.random().toString(36).slice(2, 8)}`;
@@ -56,12 +54,12 @@ describeWithProductionServices('auth throttles across two production instances s
       expectProblem(right, 429, 'TOO_MANY_REQUESTS');
     }
 
-    const redis = new Redis(fresh.env.REDIS_URL, { lazyConnect: true });
+    const redis = new Redis(redisUrl, { lazyConnect: true });
     try {
       await redis.connect();
-      const keys = await redis.keys(`${fresh.env.REDIS_KEY_PREFIX}throttle:*`);
-      expect(keys).toContain(`${fresh.env.REDIS_KEY_PREFIX}throttle:login-account:${name}`);
-      expect(Number(await redis.get(`${fresh.env.REDIS_KEY_PREFIX}throttle:login-account:${name}`))).toBe(10);
+      const keys = await redis.keys(`${prefix}throttle:*`);
+      expect(keys).toContain(`${prefix}throttle:login-account:${name}`);
+      expect(Number(await redis.get(`${prefix}throttle:login-account:${name}`))).toBe(10);
     } finally {
       redis.disconnect();
     }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { Client as PgClient } from 'pg';
 import Redis from 'ioredis';
+import type { CoreOptions } from '../../src/app/core.module';
+import { RunningApp, startApp } from './app';
 
 const withDatabase = (url: string, database: string) => {
   const parsed = new URL(url);
@@ -68,4 +70,41 @@ export async function freshProductionEnv(
       await pg.end();
     },
   };
+}
+
+export type TwoInstances = {
+  readonly a: RunningApp;
+  readonly b: RunningApp;
+  /** The fresh production profile both run on (its Redis prefix, databases). */
+  readonly env: Record<string, string>;
+  /** Closes both and drops the profile's databases and keys. */
+  close(): Promise<void>;
+};
+
+/**
+ * Two production instances (INSTANCE_ID `<name>-a`, `<name>-b`) on one fresh
+ * production profile, with `settings` on top: what a suite behind a load
+ * balancer starts in its beforeAll. Whatever started is closed again if the
+ * second start fails.
+ */
+export async function startTwoInstances(
+  name: string,
+  settings: Record<string, string> = {},
+  options: CoreOptions = {},
+): Promise<TwoInstances> {
+  const fresh = await freshProductionEnv();
+  const started: RunningApp[] = [];
+  const close = async () => {
+    for (const running of started) await running.close();
+    await fresh.drop();
+  };
+  try {
+    for (const side of ['a', 'b']) {
+      started.push(await startApp({ ...fresh.env, ...settings, INSTANCE_ID: `${name}-${side}` }, options));
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { a: started[0], b: started[1], env: fresh.env, close };
 }
