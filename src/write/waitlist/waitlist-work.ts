@@ -30,11 +30,10 @@ const OUTCOMES: Readonly<Record<string, OfferOutcome>> = {
 };
 
 /** `after`: the position applied before it, where a new leader reads on from (never `position - 1`: KurrentDB refuses made-up positions). */
-export type Release = { seatId: string; position: number; after: number; releasedAt: number };
+export type Release = { seatId: string; after: number; releasedAt: number };
 export type LiveOffer = {
   scheduleId: string;
   reservationId: string;
-  position: number;
   /** The position applied before the offer (see Release). */
   after: number;
   /** How the offered hold ended, once the log says. */
@@ -81,12 +80,7 @@ export class WaitlistWork {
         }
         case 'WaitlistEnrolled': {
           const { scheduleId, entries } = event.data as WaitlistEnrolled['data'];
-          const joins = this.joins.get(scheduleId);
-          for (const entry of entries) {
-            joins?.delete(entry.entryId);
-            this.joinedAfter.delete(entry.entryId);
-          }
-          if (joins?.size === 0) this.joins.delete(scheduleId);
+          this.enrolled(scheduleId, entries);
           break;
         }
         case 'WaitlistOffered': {
@@ -95,7 +89,6 @@ export class WaitlistWork {
             this.offers.set(reservationId, {
               scheduleId,
               reservationId,
-              position: event.position,
               after: before,
               outcome: undefined,
               started: false,
@@ -110,12 +103,7 @@ export class WaitlistWork {
           const { seatId } = event.data as SeatReleased['data'] & { reason: ReleaseReason };
           const scheduleId = scheduleOfSeat(seatId);
           const releases = this.releases.get(scheduleId) ?? new Map<string, Release>();
-          releases.set(seatId, {
-            seatId,
-            position: event.position,
-            after: before,
-            releasedAt: event.recordedAt.getTime(),
-          });
+          releases.set(seatId, { seatId, after: before, releasedAt: event.recordedAt.getTime() });
           this.releases.set(scheduleId, releases);
           break;
         }

@@ -200,7 +200,6 @@ export class WaitlistProcess {
         work.offers.set(reservationId, {
           scheduleId,
           reservationId,
-          position: offered.position!,
           // The seat's release comes before the offer: a new leader reading on from before it sees both.
           after: release.after,
           outcome: undefined,
