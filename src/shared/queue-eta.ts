@@ -18,3 +18,6 @@ export function etaSeconds(
   const estimate = Math.ceil(position / perSecond);
   return admitPerMinute ? Math.max(estimate, Math.ceil((position * 60) / admitPerMinute)) : estimate;
 }
+
+/** Whole seconds from `now` until `at` (epoch ms), never negative: a pre-queue place's ETA is the time to the opening. */
+export const secondsUntil = (at: number, now: number): number => Math.max(0, Math.ceil((at - now) / 1000));

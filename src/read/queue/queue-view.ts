@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config';
 import type { QueueReadStatus } from '../../projections/queue.projection';
-import { etaSeconds } from '../../shared/queue-eta';
+import { etaSeconds, secondsUntil } from '../../shared/queue-eta';
 import type { QueueEntryRead } from '../stores/read-store.port';
 
 /** etaSeconds is null while PAUSED (nobody knows when admission resumes); PRE_QUEUE counts to the opening. */
@@ -8,7 +8,7 @@ export type QueueStatusView = { status: QueueReadStatus; position?: number; etaS
 
 export function queueView(entry: QueueEntryRead, config: AppConfig, now: number): QueueStatusView {
   if (entry.status === 'PRE_QUEUE') {
-    return { status: entry.status, etaSeconds: Math.max(0, Math.ceil(((entry.opensAt ?? now) - now) / 1000)) };
+    return { status: entry.status, etaSeconds: secondsUntil(entry.opensAt ?? now, now) };
   }
   if (entry.position === undefined) return { status: entry.status, etaSeconds: 0 };
   if (entry.status === 'PAUSED') return { status: entry.status, position: entry.position, etaSeconds: null };

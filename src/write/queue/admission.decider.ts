@@ -61,8 +61,8 @@ export type AdmitNext = Command<
     admitPerMinute?: number;
     /** The concert's opening, when it has one: nobody is admitted before the ledger records it. */
     onSaleAt?: string;
-    /** The pre-queue's shuffle seed, should this decision open the sale (see isPreQueueSeed). */
-    seed: number;
+    /** The pre-queue's shuffle seed, when this decision may open the sale (see isPreQueueSeed). */
+    seed?: number;
   }
 >;
 export type PauseAdmission = Command<'PauseAdmission', { concertId: string }>;

@@ -120,7 +120,10 @@ export class AdmissionProcess {
         activeTtlSeconds,
         ...(concert?.admitPerMinute !== undefined ? { admitPerMinute: concert.admitPerMinute } : {}),
         ...(concert?.onSaleAt !== undefined ? { onSaleAt: concert.onSaleAt } : {}),
-        seed: randomInt(1, PRE_QUEUE_SEED_MODULUS),
+        // Drawn only when this decision may open the sale: it is the one QueueOpened records.
+        ...(concert?.onSaleAt !== undefined && !ledger.state.opened
+          ? { seed: randomInt(1, PRE_QUEUE_SEED_MODULUS) }
+          : {}),
       },
       metadata: metadataAt(now),
     };

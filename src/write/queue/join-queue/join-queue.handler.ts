@@ -5,6 +5,7 @@ import { CLOCK, Clock } from '../../../shared/clock';
 import { handleCommand } from '../../../shared/command-handler';
 import { DomainError } from '../../../shared/domain-error';
 import { metadataAt } from '../../../shared/metadata';
+import { secondsUntil } from '../../../shared/queue-eta';
 import { concertState } from '../../catalog/concert-catalog';
 import { AdmissionState, admissionDecider, admissionStream, admitPerMinuteOf } from '../admission.decider';
 import { expiredEntryIds } from '../queue-access';
@@ -31,8 +32,6 @@ export class JoinQueueCommand extends Command<JoinAnswer> {
     super();
   }
 }
-
-export const secondsUntil = (at: number, now: number) => Math.max(0, Math.ceil((at - now) / 1000));
 
 @CommandHandler(JoinQueueCommand)
 export class JoinQueueHandler implements ICommandHandler<JoinQueueCommand> {
