@@ -6,11 +6,9 @@ import { createHash } from 'node:crypto';
  * a client that reconnects with it as Last-Event-ID (any instance) is sent the
  * current status at once only when that differs from the one it last got.
  */
-export const sseEvent = (id: string, body: unknown): string => `id: ${id}\ndata: ${JSON.stringify(body)}\n\n`;
-
-/** An event of its own kind (EventSource: addEventListener(name)), beside the unnamed status events. */
-export const sseNamedEvent = (name: string, id: string, body: unknown): string =>
-  `event: ${name}\nid: ${id}\ndata: ${JSON.stringify(body)}\n\n`;
+export const sseEvent = (id: string, body: unknown, name?: string): string =>
+  // A named event is of its own kind (EventSource: addEventListener(name)), beside the unnamed status events.
+  `${name === undefined ? '' : `event: ${name}\n`}id: ${id}\ndata: ${JSON.stringify(body)}\n\n`;
 
 export const SSE_HEARTBEAT = ': heartbeat\n\n';
 

@@ -1,5 +1,5 @@
 import { Coalescer } from './coalescer';
-import { SSE_HEARTBEAT, bodyDigest, eventId, sseEvent, sseNamedEvent } from './sse-format';
+import { SSE_HEARTBEAT, bodyDigest, eventId, sseEvent } from './sse-format';
 
 const RETRY_MS = 1_000;
 
@@ -50,7 +50,7 @@ export class StatusStream {
 
   /** Something for this user that is not the status (a waiting-list offer), sent at once. */
   announce(name: string, id: string, body: unknown): void {
-    if (!this.closed) this.sink.write(sseNamedEvent(name, id, body));
+    if (!this.closed) this.sink.write(sseEvent(id, body, name));
   }
 
   heartbeat(): void {
